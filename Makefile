@@ -1,0 +1,39 @@
+# Two commands on a fresh machine:
+#   make paper   set up .venv from requirements.lock, make sure TeX is there, build paper/paper.pdf
+#   make test    the same set-up, then the test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+CORES ?= 4
+
+.PHONY: paper test setup tex lock clean
+
+paper: setup tex
+	$(BIN)/snakemake --cores $(CORES)
+
+test: setup tex
+	$(BIN)/python -m pytest
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "requirements.lock is pinned for Python 3.11; found " + sys.version.split()[0] + ". Run: make PYTHON=python3.11 ...")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+tex:
+	@tools/ensure-tex.sh
+
+# Re-resolve the loose ranges of pyproject.toml into a new requirements.lock.
+lock:
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet --upgrade pip setuptools
+	.venv-lock/bin/python -m pip install --quiet -e '.[test]'
+	{ sed -n '1,3p' requirements.lock; .venv-lock/bin/python -m pip freeze --all --exclude-editable | grep -vE '^(pip|wheel)=='; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock && rm -rf .venv-lock
+	$(PYTHON) tools/write_conda_env.py
+
+clean:
+	rm -rf results figures/*.pdf figures/*.png paper/generated paper/build paper/paper.pdf logs .snakemake

@@ -1,0 +1,139 @@
+# The map of the whole computation:
+#
+#   config/config.yaml ──► results/*.json|npz ──► figures/*.pdf|png ──┐
+#                                  │                                  ├──► paper/paper.pdf
+#                                  └──► paper/generated/numbers*.tex ─┘
+#
+# Analysis rules compute named values (results/<namespace>.json) and arrays (.npz) with the
+# library in src/adameps; figure rules draw from those files; rule `numbers` turns every
+# named value into one LaTeX macro; rule `paper` compiles paper/ with latexmk.
+# Run: `snakemake --cores 4` (the profile in profiles/default is picked up automatically).
+
+import glob
+
+from snakemake.utils import min_version, validate
+
+from adameps.config import check_finite
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "config/schema/config.schema.yaml")
+check_finite(config)
+
+# Fixed build date, so two clean builds produce byte-identical PDFs.
+SOURCE_DATE_EPOCH = 1731888000  # 2024-11-18, the date of the source post
+
+# With `--sdm conda` every job runs in this environment: the pins of requirements.lock, inline.
+CONDA_ENV = "envs/pipeline.yaml"
+
+# Every results file whose named values become paper macros.
+RESULTS = ["results/scurves.json"]
+# Every figure the paper includes (PDF) and the notebooks/report show (PNG).
+FIGURES = ["scurves"]
+PAPER_SOURCES = sorted(glob.glob("paper/*.tex") + glob.glob("paper/sections/*.tex")) + [
+    "paper/references.bib",
+    "paper/latexmkrc",
+]
+
+
+rule all:
+    input:
+        "paper/paper.pdf",
+
+
+# ---------------------------------------------------------------- S-curves (the post's first figure)
+rule scurves:
+    output:
+        json="results/scurves.json",
+        npz="results/scurves.npz",
+    params:
+        x_max=config["scurves"]["x_max"],
+        n_grid=config["scurves"]["n_grid"],
+    log:
+        "logs/scurves.log",
+    benchmark:
+        "logs/benchmarks/scurves.tsv"
+    threads: 1
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=500,
+        runtime=5,
+    script:
+        "src/scripts/scurves.py"
+
+
+rule fig_scurves:
+    input:
+        npz="results/scurves.npz",
+    output:
+        pdf="figures/scurves.pdf",
+        png="figures/scurves.png",
+    log:
+        "logs/fig_scurves.log",
+    benchmark:
+        "logs/benchmarks/fig_scurves.tsv"
+    threads: 1
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "src/scripts/fig_scurves.py"
+
+
+# ---------------------------------------------------------------- numbers -> LaTeX macros
+rule numbers:
+    input:
+        RESULTS,
+    output:
+        macros="paper/generated/numbers.tex",
+        table="paper/generated/numbers_table.tex",
+    params:
+        repository_url=config["repository_url"],
+    log:
+        "logs/numbers.log",
+    benchmark:
+        "logs/benchmarks/numbers.tsv"
+    threads: 1
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=500,
+        runtime=5,
+    script:
+        "src/scripts/render_numbers.py"
+
+
+# ---------------------------------------------------------------- the paper
+rule paper:
+    input:
+        PAPER_SOURCES,
+        rules.numbers.output,
+        expand("figures/{fig}.pdf", fig=FIGURES),
+    output:
+        "paper/paper.pdf",
+    params:
+        source_date_epoch=SOURCE_DATE_EPOCH,
+    log:
+        "logs/paper.log",
+    benchmark:
+        "logs/benchmarks/paper.tsv"
+    threads: 1
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    shell:
+        # latexmkrc makes pdflatex non-interactive and turns undefined references,
+        # citations and macros into errors; the copy is atomic so a failed build
+        # leaves no paper.pdf behind.
+        "(cd paper && export SOURCE_DATE_EPOCH={params.source_date_epoch} FORCE_SOURCE_DATE=1"
+        " && latexmk -r latexmkrc paper.tex && cp build/paper.pdf .paper.pdf.part"
+        " && mv .paper.pdf.part paper.pdf) > {log} 2>&1"

@@ -1,0 +1,117 @@
+r"""S-curves and the post's two approximations of them, applied to ``erf``.
+
+An *S-curve* here is a smooth, odd, increasing function :math:`S` with range
+:math:`(-1, 1)` and slope :math:`k = S'(0) > 0`.  The post approximates any such
+curve by one of two functions that keep the slope at the origin and the range:
+
+.. math::
+
+    S(x) \approx \frac{x}{\sqrt{x^2 + 1/k^2}}  \qquad\text{(softsign form)}
+
+    S(x) \approx \operatorname{clip}(kx, -1, 1) \qquad\text{(clip form)}
+
+For ``erf`` the slope is :math:`k = 2/\sqrt{\pi}`, which gives
+:math:`\operatorname{erf}(x) \approx x/\sqrt{x^2 + \pi/4}` and
+:math:`\operatorname{erf}(x) \approx \operatorname{clip}(2x/\sqrt{\pi}, -1, 1)`.
+
+This module also locates the maximum absolute error of each approximation over
+the whole real line, exactly (by the stationarity condition, not a grid):
+
+* clip form: :math:`kx - \operatorname{erf}(x)` increases on
+  :math:`[0, 1/k]` (its derivative is :math:`k(1 - e^{-x^2}) \ge 0`) and
+  :math:`1 - \operatorname{erf}(x)` decreases beyond, so the maximum sits at the
+  kink :math:`x^* = 1/k = \sqrt{\pi}/2` with value
+  :math:`1 - \operatorname{erf}(\sqrt{\pi}/2)`.
+* softsign form: the error :math:`e(x) = \operatorname{erf}(x) - x/\sqrt{x^2+\pi/4}`
+  is positive on :math:`(0, \infty)` and vanishes at both ends; its maximum is the
+  root of :math:`e'(x) = \tfrac{2}{\sqrt\pi} e^{-x^2} - \tfrac{\pi}{4}(x^2+\pi/4)^{-3/2}`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import optimize, special
+
+#: Slope of erf at the origin, :math:`k = 2/\sqrt{\pi}`.
+ERF_SLOPE = 2.0 / np.sqrt(np.pi)
+
+#: The erf approximations of the post, by name (used for results keys and figure labels).
+ERF_APPROXIMATIONS = ("softsign", "clip")
+
+
+def scurve_softsign(x, k):
+    r"""Softsign-form S-curve with slope ``k`` at 0: :math:`x / \sqrt{x^2 + 1/k^2}`.
+
+    Written as :math:`kx / \sqrt{1 + (kx)^2}` so that ``|x|`` up to ``1e308`` does not
+    overflow the square.
+    """
+    kx = np.multiply(k, x)
+    return kx / np.hypot(1.0, kx)
+
+
+def scurve_clip(x, k):
+    r"""Clip-form S-curve with slope ``k`` at 0: :math:`\operatorname{clip}(kx, -1, 1)`."""
+    return np.clip(np.multiply(k, x), -1.0, 1.0)
+
+
+def erf_approx_softsign(x):
+    r"""The post's smooth erf approximation :math:`x/\sqrt{x^2 + \pi/4}`."""
+    return scurve_softsign(x, ERF_SLOPE)
+
+
+def erf_approx_clip(x):
+    r"""The post's piecewise-linear erf approximation :math:`\operatorname{clip}(2x/\sqrt\pi, -1, 1)`."""
+    return scurve_clip(x, ERF_SLOPE)
+
+
+def erf_approx(kind, x):
+    """Dispatch to :func:`erf_approx_softsign` or :func:`erf_approx_clip` by ``kind``."""
+    if kind == "softsign":
+        return erf_approx_softsign(x)
+    if kind == "clip":
+        return erf_approx_clip(x)
+    raise ValueError(f"kind must be one of {ERF_APPROXIMATIONS}, got {kind!r}")
+
+
+def erf_approx_error(kind, x):
+    r"""Signed error :math:`\text{approx}(x) - \operatorname{erf}(x)` of an erf approximation."""
+    return erf_approx(kind, x) - special.erf(x)
+
+
+@dataclass(frozen=True)
+class MaxError:
+    """Location and size of the largest absolute error over the real line.
+
+    The error is odd in ``x``, so the maximum is attained at ``±x``; ``x`` is the
+    positive one and ``signed_error = approx(x) - erf(x)`` there.
+    """
+
+    x: float
+    abs_error: float
+    signed_error: float
+
+
+def _softsign_error_slope(x):
+    # d/dx [erf(x) - x/sqrt(x^2 + pi/4)]; its positive root is the maximiser.
+    c = np.pi / 4.0
+    return ERF_SLOPE * np.exp(-x * x) - c / (x * x + c) ** 1.5
+
+
+def erf_approx_max_error(kind) -> MaxError:
+    """Maximum absolute error of an erf approximation over the whole real line.
+
+    ``"clip"``: at the kink :math:`x^* = \\sqrt\\pi/2`, exactly (see module docstring).
+    ``"softsign"``: at the root of the error's derivative on :math:`(0, 3)`, bracketed
+    (the derivative is positive at ``0.5`` and negative at ``3``) and solved by
+    Brent's method to machine precision.
+    """
+    if kind == "clip":
+        x_star = 1.0 / ERF_SLOPE
+    elif kind == "softsign":
+        x_star = optimize.brentq(_softsign_error_slope, 0.5, 3.0, xtol=1e-15, rtol=4 * np.finfo(float).eps)
+    else:
+        raise ValueError(f"kind must be one of {ERF_APPROXIMATIONS}, got {kind!r}")
+    err = float(erf_approx_error(kind, x_star))
+    return MaxError(x=float(x_star), abs_error=abs(err), signed_error=err)

@@ -1,0 +1,65 @@
+"""Shared fixtures: the repository root, a disposable copy of the working tree, and a Snakemake runner."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TEST_CONFIG = "config/test.yaml"
+
+
+def tracked_files(root: Path = ROOT) -> list[Path]:
+    """Files git tracks plus untracked ones it does not ignore: the tree a fresh clone would have."""
+    out = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=root, check=True, capture_output=True,
+    ).stdout.decode()
+    return [Path(p) for p in out.split("\0") if p and (root / p).is_file()]
+
+
+def copy_tree(dest: Path) -> Path:
+    for rel in tracked_files():
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / rel, target)
+    return dest
+
+
+@pytest.fixture
+def repo_copy(tmp_path):
+    """A fresh copy of the working tree (as a clean clone would have it) in a temporary directory."""
+    return copy_tree(tmp_path / "repo")
+
+
+def require_tex():
+    missing = [c for c in ("latexmk", "pdflatex", "bibtex") if shutil.which(c) is None]
+    if missing:
+        msg = f"TeX tools missing: {missing}; run tools/ensure-tex.sh (make test does)"
+        if os.environ.get("CI"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+
+
+def snakemake(cwd: Path, *args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run ``python -m snakemake *args`` in ``cwd`` with the test config; return the completed process."""
+    cmd = [sys.executable, "-m", "snakemake", "--configfile", TEST_CONFIG, *args]
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def output_hashes(root: Path) -> dict[str, str]:
+    """sha256 of every pipeline output: results, figures, generated LaTeX and the PDF."""
+    files = []
+    for pattern in ("results/**/*", "figures/*.pdf", "figures/*.png", "paper/generated/*", "paper/paper.pdf"):
+        files += [p for p in root.glob(pattern) if p.is_file()]
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(files)}

@@ -1,0 +1,53 @@
+"""The one number formatter and the macro naming rule."""
+
+import pytest
+
+from adameps.numbers import format_number, macro_name
+
+
+@pytest.mark.parametrize(
+    ("value", "fmt", "digits", "expected"),
+    [
+        (0.0213456, "sig", 3, "0.0213"),
+        (0.2102, "sig", 3, "0.210"),
+        (1.1283791670955126, "sig", 4, "1.128"),
+        (9.996, "sig", 3, "10.0"),
+        (123456.0, "sig", 3, r"1.23\times 10^{5}"),
+        (1.5e-7, "sig", 2, r"1.5\times 10^{-7}"),
+        (-0.108, "sig", 3, "-0.108"),
+        (0.0, "sig", 3, "0"),
+        (1.5e-7, "sci", 2, r"1.5\times 10^{-7}"),
+        (3.0, "sci", 2, "3.0"),
+        (0.99999, "sci", 2, "1.0"),
+        (0.12345, "fixed", 2, "0.12"),
+        (12345, "int", 3, r"12\,345"),
+        (42.0, "int", 3, "42"),
+        (0.0123, "pct", 2, r"1.2\%"),
+    ],
+)
+def test_format_number(value, fmt, digits, expected):
+    assert format_number(value, fmt, digits) == rf"\ensuremath{{{expected}}}"
+
+
+@pytest.mark.parametrize(
+    ("value", "fmt", "digits", "match"),
+    [
+        (float("nan"), "sig", 3, "finite"),
+        (float("inf"), "sig", 3, "finite"),
+        ("0.1", "sig", 3, "real number"),
+        (True, "sig", 3, "real number"),
+        (0.5, "int", 3, "integral"),
+        (0.5, "eng", 3, "fmt"),
+        (0.5, "sig", 0, "digits"),
+    ],
+)
+def test_format_number_rejects_bad_input(value, fmt, digits, match):
+    with pytest.raises(ValueError, match=match):
+        format_number(value, fmt, digits)
+
+
+def test_macro_name():
+    assert macro_name("scurves", "softsign_max_abs_error") == "ScurvesSoftsignMaxAbsError"
+    for bad in ("max_err2", "Max", "a__b", "_a", "a_", ""):
+        with pytest.raises(ValueError, match="key"):
+            macro_name("scurves", bad)

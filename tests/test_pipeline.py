@@ -1,0 +1,89 @@
+"""The whole DAG, end to end, on the small test config: builds the PDF, leaves nothing to do,
+rebuilds byte-identically from clean, and rebuilds only the PDF when only prose changes."""
+
+import json
+import re
+
+import pytest
+
+from adameps.numbers import format_number, macro_name
+from conftest import copy_tree, output_hashes, require_tex, snakemake
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """One full build of the test config in a fresh copy of the tree (shared by this module's tests)."""
+    require_tex()
+    root = copy_tree(tmp_path_factory.mktemp("build1") / "repo")
+    snakemake(root, "--cores", "2")
+    return root
+
+
+def test_pdf_and_macros(built):
+    pdf = built / "paper/paper.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF")
+    macros = (built / "paper/generated/numbers.tex").read_text()
+    # Every named value of every results file is a macro with the formatted value and its provenance.
+    n = 0
+    for path in sorted((built / "results").glob("*.json")):
+        doc = json.loads(path.read_text())
+        for key, entry in doc["values"].items():
+            name = macro_name(doc["namespace"], key)
+            body = format_number(entry["value"], entry["fmt"], entry["digits"])
+            assert f"\\newcommand{{\\{name}}}{{{body}}}" in macros
+            assert f"% {doc['namespace']}.{key} <- rule {doc['rule']}, script {doc['script']}" in macros
+            n += 1
+    assert n == len(re.findall(r"^\\newcommand\{\\(?!ScriptBase)", macros, re.M)) and n > 0
+    # The appendix table lists each of them.
+    table = (built / "paper/generated/numbers_table.tex").read_text()
+    assert table.count("\\textbackslash ") == n
+    # The built PDF's log has no undefined references or citations.
+    log = (built / "paper/build/paper.log").read_text(errors="replace")
+    assert "undefined" not in log.lower().replace("infwarerr", "")
+
+
+def test_every_rule_has_log_and_benchmark(built):
+    snakefile = (built / "Snakefile").read_text()
+    rules = re.findall(r"^rule (\w+):", snakefile, re.M)
+    for rule in rules:
+        if rule == "all":
+            continue
+        assert (built / f"logs/{rule}.log").is_file(), rule
+        assert (built / f"logs/benchmarks/{rule}.tsv").is_file(), rule
+
+
+def test_nothing_to_do_after_build(built):
+    proc = snakemake(built, "-n")
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def test_lint_is_clean(built):
+    proc = snakemake(built, "--lint", check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Lints for" not in proc.stdout + proc.stderr
+
+
+def test_clean_rebuild_is_byte_identical(built, tmp_path):
+    other = copy_tree(tmp_path / "repo")
+    snakemake(other, "--cores", "2")
+    first, second = output_hashes(built), output_hashes(other)
+    assert first.keys() == second.keys()
+    assert "paper/paper.pdf" in first and "figures/scurves.pdf" in first and "results/scurves.json" in first
+    differ = [k for k in first if first[k] != second[k]]
+    assert not differ, f"outputs differ between two clean builds: {differ}"
+
+
+def test_prose_change_rebuilds_only_the_pdf(built):
+    before = {p: (built / p).stat().st_mtime_ns for p in output_hashes(built)}
+    intro = built / "paper/sections/introduction.tex"
+    intro.write_text(intro.read_text() + "\nA sentence added by the test.\n")
+    proc = snakemake(built, "--cores", "1")
+    ran = set(re.findall(r"^rule (\w+):", proc.stdout + proc.stderr, re.M)) | set(
+        re.findall(r"localrule (\w+):", proc.stdout + proc.stderr)
+    )
+    assert ran - {"all"} == {"paper"}, proc.stdout + proc.stderr
+    after = {p: (built / p).stat().st_mtime_ns for p in before}
+    changed = {p for p in before if before[p] != after[p]}
+    assert changed == {"paper/paper.pdf"}

@@ -1,0 +1,93 @@
+"""Every number in the paper comes from code: hand-written LaTeX holds no computed literals,
+every figure's caption links to the script that drew it, every macro comes from a results key."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+PAPER = ROOT / "paper"
+ALLOWLIST = PAPER / "literal-allowlist.txt"
+
+# A decimal (0.5, .5, 12.25) or scientific-notation (1e-8, 2.5E+3) literal.
+LITERAL = re.compile(r"(?<![\w.])(?:\d+\.\d+|\.\d+|\d+(?:\.\d+)?[eE][-+]?\d+)(?![\w.])")
+# Lengths are layout, not results: 0.48\linewidth, 1.5pt, 0.9em.
+DIMENSION = re.compile(
+    r"\s*(?:pt|bp|mm|cm|in|em|ex|sp|\\(?:linewidth|textwidth|columnwidth|textheight|baselineskip))\b"
+)
+
+
+def hand_written_tex():
+    return sorted(p for p in PAPER.rglob("*.tex") if not {"generated", "build"} & set(p.relative_to(PAPER).parts))
+
+
+def strip_comment(line: str) -> str:
+    return re.split(r"(?<!\\)%", line, maxsplit=1)[0]
+
+
+def allowed_literals() -> set[str]:
+    """The allow-list: one literal per line, each with a comment saying why it is not a computed value."""
+    allowed = set()
+    for n, line in enumerate(ALLOWLIST.read_text().splitlines(), 1):
+        body, _, why = line.partition("#")
+        if body.strip():
+            assert why.strip(), f"{ALLOWLIST.name}:{n}: every allowed literal needs a comment saying why"
+            allowed.add(body.strip())
+    return allowed
+
+
+def find_literals(text: str) -> list[tuple[int, str]]:
+    hits = []
+    for n, line in enumerate(text.splitlines(), 1):
+        code = strip_comment(line)
+        for m in LITERAL.finditer(code):
+            if not DIMENSION.match(code, m.end()):
+                hits.append((n, m.group()))
+    return hits
+
+
+def test_scanner_catches_literals():
+    text = "error 0.108 at x=1.33, eps 1e-8 and 2.5E+3; width 0.48\\linewidth, 1.5pt % 0.7 in a comment\n\\% 0.25"
+    assert [lit for _, lit in find_literals(text)] == ["0.108", "1.33", "1e-8", "2.5E+3", "0.25"]
+
+
+def test_no_computed_literals_in_hand_written_tex():
+    files = hand_written_tex()
+    assert files, "no hand-written .tex found"
+    allowed = allowed_literals()
+    offenders = [
+        f"{p.relative_to(ROOT)}:{n}: {lit}"
+        for p in files
+        for n, lit in find_literals(p.read_text())
+        if lit not in allowed
+    ]
+    assert not offenders, "decimal literals in hand-written LaTeX (use a generated macro):\n" + "\n".join(offenders)
+
+
+FIGURE_ENV = re.compile(r"\\begin\{figure\*?\}(.*?)\\end\{figure\*?\}", re.S)
+
+
+def test_every_figure_links_to_an_existing_script():
+    figures = [m.group(1) for p in hand_written_tex() for m in FIGURE_ENV.finditer(p.read_text())]
+    assert figures, "no figures found"
+    for body in figures:
+        links = re.findall(r"\\scriptlink\{([^}]*)\}", body)
+        assert links, f"figure without \\scriptlink in its caption:\n{body}"
+        for script in links:
+            assert (ROOT / script).is_file(), f"\\scriptlink to missing file {script}"
+
+
+def test_every_included_figure_is_built_by_the_snakefile():
+    snakefile = (ROOT / "Snakefile").read_text()
+    names = re.search(r"^FIGURES = \[(.*?)\]", snakefile, re.M | re.S).group(1)
+    built = set(re.findall(r'"([\w-]+)"', names))
+    for p in hand_written_tex():
+        for fig in re.findall(r"\\includegraphics(?:\[[^]]*\])?\{([^}]*)\}", p.read_text()):
+            assert Path(fig).stem in built, f"{p.name} includes {fig}, which no rule builds"
+
+
+@pytest.mark.parametrize("path", ["README.md"])
+def test_readme_names_where_the_pdf_is(path):
+    assert "paper/paper.pdf" in (ROOT / path).read_text()
