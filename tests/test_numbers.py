@@ -48,6 +48,8 @@ def test_format_number_rejects_bad_input(value, fmt, digits, match):
 
 def test_macro_name():
     assert macro_name("scurves", "softsign_max_abs_error") == "ScurvesSoftsignMaxAbsError"
-    for bad in ("max_err2", "Max", "a__b", "_a", "a_", ""):
+    assert macro_name("moments", "m1_post_max") == "MomentsMOnePostMax"
+    assert macro_name("eta", "b_peak_10") == "EtaBPeakOneZero"
+    for bad in ("2m", "Max", "a__b", "_a", "a_", "", "a-b", "m1.5"):
         with pytest.raises(ValueError, match="key"):
             macro_name("scurves", bad)

@@ -22,7 +22,8 @@ import re
 
 FORMATS = ("sci", "sig", "fixed", "int", "pct")
 
-_KEY_RE = re.compile(r"^[a-z][a-z_]*[a-z]$|^[a-z]$")
+_KEY_RE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
+_DIGITS = ("Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine")
 
 
 def _mantissa_exponent(value: float, digits: int) -> tuple[str, int]:
@@ -101,14 +102,16 @@ def _sig_plain(value: float, digits: int) -> str:
 def macro_name(namespace: str, key: str) -> str:
     r"""The LaTeX macro name (without backslash) for ``key`` of results ``namespace``.
 
-    ``("scurves", "softsign_max_abs_error")`` gives ``ScurvesSoftsignMaxAbsError``.
-    Keys and namespaces are lower-case letters and underscores only, because TeX
-    control words cannot contain digits or underscores.
+    Parts separated by underscores are capitalised and joined; TeX control words cannot
+    contain digits, so each digit is spelled out: ``("scurves", "softsign_max_abs_error")``
+    gives ``ScurvesSoftsignMaxAbsError`` and ``("moments", "m1_post_max")`` gives
+    ``MomentsMOnePostMax``. Keys keep the names of the maths (``m1``, ``eta_star``).
     """
     for what, s in (("namespace", namespace), ("key", key)):
-        if not isinstance(s, str) or not _KEY_RE.match(s) or "__" in s:
+        if not isinstance(s, str) or not _KEY_RE.match(s):
             raise ValueError(
-                f"{what} must be lower-case letters separated by single underscores "
-                f"(no digits: TeX macro names cannot hold them), got {s!r}"
+                f"{what} must be lower-case letters and digits in parts joined by single "
+                f"underscores, starting with a letter, got {s!r}"
             )
-    return "".join(part.capitalize() for part in f"{namespace}_{key}".split("_"))
+    words = "".join(part.capitalize() for part in f"{namespace}_{key}".split("_"))
+    return "".join(_DIGITS[int(c)] if c.isdigit() else c for c in words)

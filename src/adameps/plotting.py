@@ -87,3 +87,53 @@ def plot_erf_approximations(ax_curves, ax_errors, x, erf, approx: dict) -> None:
     ax_errors.set_xlabel(r"$x$")
     ax_errors.set_ylabel(r"approximation $-\ \mathrm{erf}(x)$")
     ax_errors.legend(loc="upper left")
+
+
+#: How each update kind / approximation is drawn in the moment figures.
+MOMENT_LINES = {
+    "softsign": dict(color=PALETTE["black"], ls="-", label="softsign (exact)"),
+    "clip": dict(color=PALETTE["vermillion"], ls="--", label="clip (exact)"),
+    "erf_slope": dict(color=PALETTE["blue"], ls="-.", label=r"S-curve, slope $\mathrm{erf}(b/\sqrt{2})/b$"),
+    "post": dict(color=PALETTE["green"], ls=":", label=r"post: $b^2+\pi/2$"),
+    "sign": dict(color=PALETTE["orange"], ls="-", lw=0.8, label="sign"),
+    "adam": dict(color=PALETTE["purple"], ls=(0, (5, 1, 1, 1, 1, 1)), label=r"adam $x/(|x|+b)$"),
+}
+
+
+def plot_moment_curves(axes, a, b_values, curves: dict, moment: str) -> None:
+    r"""One panel per ``b``: ``m1`` or ``m2`` (``moment``) against ``a`` for each curve.
+
+    ``curves`` maps a key of :data:`MOMENT_LINES` to an array of shape ``(len(b_values), len(a))``.
+    """
+    symbol = {"m1": r"$m_1(a, b)$", "m2": r"$m_2(a, b)$"}[moment]
+    for j, (ax, b) in enumerate(zip(axes, b_values)):
+        for name, y in curves.items():
+            style = dict(MOMENT_LINES[name])
+            ax.plot(a, y[j], **style)
+        ax.set_title(rf"$b = {b:g}$")
+        ax.set_xlabel(r"$a = g\sqrt{B}/\sigma$")
+    axes[0].set_ylabel(symbol)
+    axes[0].legend(loc="upper left" if moment == "m1" else "lower left", fontsize=6.5)
+
+
+def plot_error_maps(fig, axes, a, b, errors: dict, titles: dict, floor: float = 1e-6) -> None:
+    r"""Maps of :math:`\log_{10}|\text{approx} - \text{exact}|` over the :math:`(a, \log b)` plane.
+
+    ``errors`` maps a name to an array of shape ``(len(b), len(a))``; values below ``floor``
+    are shown at the floor so one colour scale serves every panel.
+    """
+    import numpy as np  # local: keeps the module import light for the style-only users
+
+    vmax = max(float(np.max(np.abs(e))) for e in errors.values())
+    levels_hi = np.ceil(np.log10(vmax))
+    mesh = None
+    for ax, (name, err) in zip(axes, errors.items()):
+        z = np.log10(np.maximum(np.abs(err), floor))
+        mesh = ax.pcolormesh(a, b, z, shading="nearest", vmin=np.log10(floor), vmax=levels_hi,
+                             cmap="viridis", rasterized=True)
+        ax.set_yscale("log")
+        ax.set_title(titles[name])
+        ax.set_xlabel(r"$a$")
+        ax.grid(False)
+    axes[0].set_ylabel(r"$b = \epsilon\sqrt{B}/\sigma$")
+    fig.colorbar(mesh, ax=list(axes), label=r"$\log_{10}|\mathrm{approx} - \mathrm{exact}|$", shrink=0.9)

@@ -1,0 +1,32 @@
+"""Rule `fig_moment_errors`: error maps of each of the post's approximations over the (a, log b) plane."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+import _common  # noqa: E402
+
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from adameps import plotting  # noqa: E402
+
+_common.setup(snakemake)  # noqa: F821
+plotting.use_style()
+TITLES = {
+    "m1_clip": r"$m_1$: clip for softsign",
+    "m1_erf_slope": r"$m_1$: erf-slope S-curve",
+    "m1_post": r"$m_1$: $a/\sqrt{a^2+b^2+\pi/2}$",
+    "m2_clip": r"$m_2$: clip for softsign",
+    "m2_post": r"$m_2$: $1-b^2/(a^2+b^2+\pi/2)$",
+}
+with np.load(snakemake.input.npz) as d:  # noqa: F821
+    a, b = d["a"], d["b"]
+    errors = {name: d[f"err_{name}"] for name in TITLES}
+
+fig, axes = plt.subplots(1, len(errors), figsize=plotting.figsize(1.0, 0.30), sharey=True, layout="constrained")
+plotting.plot_error_maps(fig, axes, a, b, errors, TITLES)
+_common.save_figure(fig, snakemake.output.pdf, snakemake.output.png)  # noqa: F821
