@@ -526,10 +526,8 @@ def softsign_moments(a, b):
 
 def softsign_m1(a, b):
     r""":math:`m_1 = E[x/\sqrt{x^2+b^2}] = \sqrt{2/\pi}\,a\int_0^1
-    \exp(-\tfrac{v^2}{2}(a^2 + \tfrac{b^2}{1-v^2}))\,dv`."""
-    a, b, scalar = _prepare(a, b)
-    m1, m2 = _drive(lambda x, y: (_softsign_m1_core(x, y), np.zeros_like(x)), a, b)
-    return _finish(m1, m2, a.shape, scalar)[0]
+    \exp(-\tfrac{v^2}{2}(a^2 + \tfrac{b^2}{1-v^2}))\,dv` (same values as ``moments``)."""
+    return softsign_moments(a, b)[0]
 
 
 def softsign_m2(a, b):
