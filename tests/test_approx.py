@@ -46,9 +46,9 @@ def test_erf_approximations():
     assert erf_approx_softsign(math.sqrt(math.pi) / 2) == pytest.approx(1 / math.sqrt(2))
     assert erf_approx_clip(math.sqrt(math.pi) / 2) == pytest.approx(1.0, abs=1e-15)
     assert erf_approx_clip(1.0) == 1.0
-    # both are rough approximations of erf (max errors about 0.11 and 0.09)
+    # both are rough approximations of erf (max |error| about 0.108 and 0.210)
     assert np.max(np.abs(erf_approx_softsign(X) - erf(X))) < 0.12
-    assert np.max(np.abs(erf_approx_clip(X) - erf(X))) < 0.1
+    assert np.max(np.abs(erf_approx_clip(X) - erf(X))) < 0.22
 
 
 @pytest.mark.parametrize("b", [0.0, 1e-12, 1e-5, 0.3, 1.0, 5.0, 100.0])
