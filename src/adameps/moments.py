@@ -97,7 +97,7 @@ Kinds (``KINDS``)
       m_1 &= \operatorname{erf}(a/\sqrt2) - 2\phi(a)\sum_{j\ge1} He_{2j-1}(a)\,\frac{b^{2j}}{(2j+1)!},\\
       m_2 &= 1 - 4\phi(a)\sum_{j\ge0} He_{2j}(a)\,\frac{b^{2j+1}}{(2j+1)!\,(2j+3)} ,
 
-  (entire series; 17 terms).  For :math:`b > 1/2, a \le 1/2`, expanding
+  (entire series; 16 and 17 terms).  For :math:`b > 1/2, a \le 1/2`, expanding
   :math:`\Psi(-b+a) - \Psi(-b-a)` in :math:`a` instead,
 
   .. math::
