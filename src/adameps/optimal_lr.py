@@ -361,7 +361,7 @@ def surge_peak(g, H, sigma, eps, kind="softsign", rtol=1e-7, points_per_decade=6
     limit ``eta_inf = u^T g / u^T H u`` (:func:`eta_star_limit_large_B`); here
     "exceeds" means by more than ``rtol * eta_inf``, so plateaus and
     moment-rounding noise do not count as surges.  Procedure: scan log B at
-    ``points_per_decade`` from ``1e-4 min_i kappa_i^2`` to ``1e8 max_i kappa_i^2``
+    ``points_per_decade`` from ``1e-4 min_i kappa_i^2`` to ``1e5 max_i kappa_i^2``
     (``kappa_i^2 = sigma_i^2/(g_i^2+eps^2)``; coordinates with g_i = eps = 0
     carry no scale and are skipped), widen the range by 1e4 while the grid
     maximum sits on an end point, then refine between the neighbours of the grid
@@ -380,7 +380,7 @@ def surge_peak(g, H, sigma, eps, kind="softsign", rtol=1e-7, points_per_decade=6
     d = g * g + eps * eps
     k2 = sigma[d > 0] ** 2 / d[d > 0]
     lo = np.log(k2.min() * 1e-4)
-    hi = np.log(k2.max() * 1e8)
+    hi = np.log(k2.max() * 1e5)
 
     def eta_of(logB):
         return _eta_star_core(g, H, hdiag, sigma, eps, np.exp(np.atleast_1d(logB)), kind)
