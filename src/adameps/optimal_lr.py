@@ -1,0 +1,409 @@
+r"""One-step optimal learning rate of sign-like optimisers on a quadratic model.
+
+Model: loss L with gradient ``g`` (N,), Hessian ``H`` (N, N, SPD) and minibatch
+gradient ``g_B = g + sigma * z / sqrt(B)``, ``z ~ N(0, I)``.  The update is
+``theta <- theta - eta * u~`` with ``u~ = phi(g_B; eps)`` applied elementwise
+(``kind`` selects phi: ``"softsign"`` ``x/sqrt(x^2+eps^2)``, ``"sign"``,
+``"clip"`` ``clip(x/eps, -1, 1)``, ``"adam"`` ``x/(|x|+eps)``).  For a quadratic
+loss, exactly
+
+    E[L(theta - eta u~)] = L - eta E[u~]^T g + eta^2/2 Tr(E[u~ u~^T] H),
+
+and since the coordinates of z are independent, with per-coordinate moments
+``m1_i, m2_i = moments(kind, a_i, b_i)``, ``a_i = g_i sqrt(B)/sigma_i``,
+``b_i = eps sqrt(B)/sigma_i``:
+
+    eta_star = m1^T g / (m1^T H m1 + sum_i (m2_i - m1_i^2) H_ii).
+
+The update moments are dimensionless (|u~| <= 1), so eta_star has units of theta.
+
+Every function taking ``B`` broadcasts over a scalar or an array of batch sizes
+and returns an array of B's shape (a 0-d array for scalar B).  Invalid inputs
+raise ``ValueError`` naming the argument.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+
+from adameps.moments import moments
+from adameps.problems import validate_problem_arrays
+
+__all__ = [
+    "KINDS",
+    "VARIANTS",
+    "DEFAULT_KAPPA2",
+    "eta_star",
+    "eta_star_sgd",
+    "eta_star_mean_field",
+    "mean_field_beta",
+    "kappa2_choices",
+    "kappa2_best_fit",
+    "surge_peak",
+    "mean_field_peak",
+    "post_surge_condition",
+    "surge_condition_exact_mean_field",
+    "eta_star_limit_large_eps",
+    "eta_star_limit_large_eps_post",
+    "eta_star_limit_large_B",
+]
+
+KINDS = ("softsign", "sign", "clip", "adam")
+VARIANTS = ("2024", "2025")
+# Default kappa^2 average for the 2024 mean field.  "small_B_exact" makes the
+# B -> 0 asymptote exact, and over nqm / dense_powerlaw / low_rank_dominated
+# (N = 300, eps in 1e-4..1e2, B in 1e-3..1e5) it had the lowest median and max
+# |log(eta_mf/eta_star)| of the kappa2_choices on the first two families and was
+# within ~0.15 of the best on the third; the arithmetic mean was worst everywhere.
+DEFAULT_KAPPA2 = "small_B_exact"
+
+
+# ---------------------------------------------------------------- validation
+def _check_eps(eps):
+    try:
+        e = float(eps)
+    except (TypeError, ValueError):
+        raise ValueError(f"eps must be a real scalar, got {eps!r}") from None
+    if np.isnan(e) or e < 0 or not np.isfinite(e):
+        raise ValueError(f"eps must be finite and >= 0, got {eps!r}")
+    return e
+
+
+def _check_B(B):
+    arr = np.asarray(B, dtype=float)
+    if arr.size == 0:
+        raise ValueError("B must be non-empty")
+    if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+        bad = arr[~(np.isfinite(arr) & (arr > 0))].ravel()[0]
+        raise ValueError(f"B must be finite and > 0, got B = {bad!r}")
+    return arr.ravel(), arr.shape
+
+
+def _check_kind(kind):
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    return kind
+
+
+def _check_variant(variant):
+    variant = str(variant)
+    if variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
+    return variant
+
+
+def _check_kappa2(kappa2):
+    try:
+        k = float(kappa2)
+    except (TypeError, ValueError):
+        raise ValueError(f"kappa2 must be a positive real scalar, got {kappa2!r}") from None
+    if not np.isfinite(k) or k <= 0:
+        raise ValueError(f"kappa2 must be finite and > 0, got {kappa2!r}")
+    return k
+
+
+# ---------------------------------------------------------------- exact
+def _eta_star_core(g, H, hdiag, sigma, eps, Bv, kind):
+    sqB = np.sqrt(Bv)[:, None]
+    a = g * sqB / sigma
+    b = eps * sqB / sigma
+    m1, m2 = moments(kind, a, b)
+    num = m1 @ g
+    # Variance cannot be negative; clip rounding when m2 ~ m1^2 (B -> inf).
+    var = np.maximum(m2 - m1 * m1, 0.0)
+    den = np.einsum("bi,bi->b", m1 @ H, m1) + var @ hdiag
+    return num / den
+
+
+def eta_star(g, H, sigma, eps, B, kind="softsign"):
+    """Exact one-step optimal learning rate for the quadratic model.
+
+    ``eta_star(B) = m1^T g / (m1^T H m1 + sum_i (m2_i - m1_i^2) H_ii)`` with
+    ``m1_i, m2_i = moments(kind, g_i sqrt(B)/sigma_i, eps sqrt(B)/sigma_i)``.
+    Vectorised: one ``moments`` call on arrays of shape (len(B), N).
+    """
+    g, H, sigma = validate_problem_arrays(g, H, sigma)
+    eps = _check_eps(eps)
+    Bv, shape = _check_B(B)
+    kind = _check_kind(kind)
+    return _eta_star_core(g, H, np.diag(H).copy(), sigma, eps, Bv, kind).reshape(shape)
+
+
+def eta_star_sgd(g, H, sigma, B):
+    """SGD one-step optimum (McCandlish et al. 2018).
+
+    ``eta_sgd(B) = g^T g / (g^T H g + sum_i sigma_i^2 H_ii / B)``
+    ``= eta_max / (1 + B_noise/B)`` with ``eta_max = g^T g / g^T H g`` and
+    ``B_noise = tr(H Sigma) / g^T H g``, ``Sigma = diag(sigma^2)``.
+    """
+    g, H, sigma = validate_problem_arrays(g, H, sigma)
+    Bv, shape = _check_B(B)
+    noise = np.sum(sigma**2 * np.diag(H))
+    return (g @ g / (g @ H @ g + noise / Bv)).reshape(shape)
+
+
+def eta_star_limit_large_eps(g, H, sigma, B):
+    """Exact limit ``lim_{eps->inf} eta_star(softsign)/eps`` = :func:`eta_star_sgd`.
+
+    As eps -> inf, ``b m1 -> a`` and ``b^2 m2 -> a^2 + 1``, i.e.
+    ``m1 ~ g/eps`` and ``m2 ~ (g^2 + sigma^2/B)/eps^2``: softsign becomes SGD with
+    learning rate eta/eps and the true noise (no pi/2 factor).
+    """
+    return eta_star_sgd(g, H, sigma, B)
+
+
+def eta_star_limit_large_eps_post(g, H, sigma, B, sigma2=None):
+    """The post's (2024, clip-based mean field) large-eps limit of eta_star/eps.
+
+    ``g^T g / (g^T H g + pi * sigma2 * tr H / (2 B))`` with a single noise level
+    ``sigma2`` (default ``mean(sigma_i^2)``, the eps -> inf limit of
+    ``eps^2 * kappa2`` for the arithmetic-mean kappa2).  Compared with the exact
+    limit it inflates the noise term by pi/2 (and uses tr H * mean sigma^2 in
+    place of sum_i sigma_i^2 H_ii).
+    """
+    g, H, sigma = validate_problem_arrays(g, H, sigma)
+    Bv, shape = _check_B(B)
+    s2 = float(np.mean(sigma**2)) if sigma2 is None else _check_kappa2(sigma2)
+    return (g @ g / (g @ H @ g + np.pi * s2 * np.trace(H) / (2 * Bv))).reshape(shape)
+
+
+def _deterministic_update(kind, g, eps):
+    # phi(g; eps) without noise: the B -> inf limit of m1 (and m2 = m1^2).
+    if kind == "sign" or eps == 0:
+        return np.sign(g)
+    if kind == "softsign":
+        return g / np.sqrt(g * g + eps * eps)
+    if kind == "clip":
+        return np.clip(g / eps, -1.0, 1.0)
+    return g / (np.abs(g) + eps)
+
+
+def eta_star_limit_large_B(g, H, eps, kind="softsign"):
+    """``lim_{B->inf} eta_star = u^T g / u^T H u`` with ``u = phi(g; eps)`` noiseless.
+
+    Returns 0.0 when g = 0.
+    """
+    g, H, _ = validate_problem_arrays(g, H, np.ones(np.size(g)))
+    eps = _check_eps(eps)
+    kind = _check_kind(kind)
+    u = _deterministic_update(kind, g, eps)
+    num = u @ g
+    return 0.0 if num == 0 else float(num / (u @ H @ u))
+
+
+# ---------------------------------------------------------------- mean field
+def _u_kappa2(g, sigma, eps):
+    d = g * g + eps * eps
+    if np.any(d == 0):
+        raise ValueError(
+            "mean field needs g_i^2 + eps^2 > 0 for every coordinate "
+            "(eps = 0 with some g_i = 0 makes kappa_i^2 infinite)"
+        )
+    return g / np.sqrt(d), sigma**2 / d
+
+
+def kappa2_choices(g, sigma, eps):
+    """Named averages of ``kappa_i^2 = sigma_i^2/(g_i^2 + eps^2)``.
+
+    Returns a dict:
+
+    - ``"arithmetic"``: ``mean(kappa_i^2)``;
+    - ``"harmonic"``: ``1/mean(1/kappa_i^2)``;
+    - ``"geometric"``: ``exp(mean(log kappa_i^2))``;
+    - ``"ratio_of_sums"``: ``sum sigma_i^2 / sum (g_i^2 + eps^2)`` (= Su's 2025
+      ``B_simple = tr Sigma / (g^T g + N eps^2)``);
+    - ``"ug_weighted"``: ``sum w_i kappa_i^2 / sum w_i`` with ``w_i = u_i g_i``;
+    - ``"small_B_exact"``: ``(S / sum_i g_i^2/sigma_i)^2``, ``S = sum u_i g_i``,
+      i.e. ``1/kappa`` is the ``u_i g_i``-weighted mean of ``1/kappa_i``.  This
+      makes the B -> 0 asymptote of the 2024 mean field,
+      ``eta ~ sqrt(2B/pi) S / (kappa tr H)``, coincide with the exact one,
+      ``sqrt(2B/pi) sum_i (g_i^2/sigma_i) / tr H`` (softsign -> sign, m1_i ~
+      sqrt(2/pi) a_i, m2_i -> 1).  Undefined (ValueError) if g = 0.
+    """
+    g = np.asarray(g, float)
+    sigma = np.asarray(sigma, float)
+    eps = _check_eps(eps)
+    u, k2 = _u_kappa2(g, sigma, eps)
+    w = u * g
+    out = {
+        "arithmetic": float(np.mean(k2)),
+        "harmonic": float(1.0 / np.mean(1.0 / k2)),
+        "geometric": float(np.exp(np.mean(np.log(k2)))),
+        "ratio_of_sums": float(np.sum(sigma**2) / np.sum(g * g + eps * eps)),
+    }
+    if np.sum(w) > 0:
+        out["ug_weighted"] = float(np.sum(w * k2) / np.sum(w))
+        out["small_B_exact"] = float((np.sum(w) / np.sum(g * g / sigma)) ** 2)
+    return out
+
+
+def _default_kappa2(g, sigma, eps, variant):
+    choices = kappa2_choices(g, sigma, eps)
+    name = "ratio_of_sums" if variant == "2025" else DEFAULT_KAPPA2
+    if name not in choices:
+        raise ValueError("default kappa2 is undefined when g = 0; pass kappa2")
+    return choices[name]
+
+
+def mean_field_beta(B, kappa2, variant="2024"):
+    """Mean-field signal factor beta(B).
+
+    2024 (the post): ``beta = (1 + pi kappa2 / (2B))^(-1/2)``;
+    2025 (Su, kexue.fm/archives/11280): ``beta = (1 + kappa2 / B)^(-1/2)``.
+    """
+    Bv, shape = _check_B(B)
+    k = _check_kappa2(kappa2)
+    c = np.pi / 2 if _check_variant(variant) == "2024" else 1.0
+    return (1.0 / np.sqrt(1.0 + c * k / Bv)).reshape(shape)
+
+
+def _mf_SPT(g, H, sigma, eps):
+    u, _ = _u_kappa2(g, sigma, eps)
+    return u @ g, u @ H @ u, np.trace(H)
+
+
+def eta_star_mean_field(g, H, sigma, eps, B, kappa2=None, variant="2024"):
+    """Mean-field approximation of eta_star for softsign.
+
+    Every ``kappa_i^2 = sigma_i^2/(g_i^2+eps^2)`` is replaced by one ``kappa2``;
+    with ``u_i = g_i/sqrt(g_i^2+eps^2)``, ``S = u^T g``, ``P = u^T H u``,
+    ``T = tr H`` and ``beta = mean_field_beta(B, kappa2, variant)``:
+
+        eta_mf(B) = beta S / (beta^2 P + (1 - beta^2) T).
+
+    ``variant="2024"`` (the post): ``beta = (1 + pi kappa2/(2B))^(-1/2)``;
+    default ``kappa2`` is ``kappa2_choices(...)[DEFAULT_KAPPA2]``.
+    ``variant="2025"`` (Su 2025, E[softsign] ~ g/sqrt(g^2 + sigma^2/B + eps^2)
+    without the pi/2): ``beta = (1 + kappa2/B)^(-1/2)``; default ``kappa2`` is
+    ``B_simple = tr Sigma / (g^T g + N eps^2)``; same eta formula.
+    """
+    g, H, sigma = validate_problem_arrays(g, H, sigma)
+    eps = _check_eps(eps)
+    Bv, shape = _check_B(B)
+    variant = _check_variant(variant)
+    k = _default_kappa2(g, sigma, eps, variant) if kappa2 is None else _check_kappa2(kappa2)
+    S, P, T = _mf_SPT(g, H, sigma, eps)
+    beta = mean_field_beta(Bv, k, variant)
+    b2 = beta * beta
+    return (beta * S / (b2 * P + (1.0 - b2) * T)).reshape(shape)
+
+
+def kappa2_best_fit(g, H, sigma, eps, B):
+    """kappa2 minimising ``sum_B (log eta_mf(B; kappa2) - log eta_star(B))^2``.
+
+    2024 variant, softsign, over the given grid ``B``.  Coarse scan of log kappa2
+    over the range of the kappa_i^2 (widened by e^5 each side), then a bounded
+    Brent refinement around the best scan point.
+    """
+    g, H, sigma = validate_problem_arrays(g, H, sigma)
+    eps = _check_eps(eps)
+    Bv, _ = _check_B(B)
+    target = np.log(_eta_star_core(g, H, np.diag(H).copy(), sigma, eps, Bv, "softsign"))
+    S, P, T = _mf_SPT(g, H, sigma, eps)
+    _, k2 = _u_kappa2(g, sigma, eps)
+
+    def loss(logk):
+        b2 = 1.0 / (1.0 + np.pi * np.exp(logk) / (2.0 * Bv))
+        eta = np.sqrt(b2) * S / (b2 * P + (1.0 - b2) * T)
+        return float(np.sum((np.log(eta) - target) ** 2))
+
+    grid = np.linspace(np.log(k2.min()) - 5.0, np.log(k2.max()) + 5.0, 121)
+    vals = np.array([loss(x) for x in grid])
+    i = int(np.argmin(vals))
+    lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]
+    res = minimize_scalar(loss, bounds=(lo, hi), method="bounded",
+                          options={"xatol": 1e-10})
+    return float(np.exp(res.x if res.fun <= vals[i] else grid[i]))
+
+
+def post_surge_condition(g, H, sigma, eps):
+    """The post's surge condition ``u^T H u > tr H`` (necessary, not sufficient)."""
+    g, H, sigma = validate_problem_arrays(g, H, sigma)
+    S, P, T = _mf_SPT(g, H, sigma, _check_eps(eps))
+    return bool(P > T)
+
+
+def surge_condition_exact_mean_field(g, H, sigma, eps):
+    """Exact mean-field surge condition ``u^T H u > 2 tr H``.
+
+    ``eta(beta) = beta S / (beta^2 (P - T) + T)`` has
+    ``d eta/d beta ∝ T - beta^2 (P - T)``, which vanishes inside beta in (0, 1)
+    iff ``P > 2T`` (then at ``beta^2 = T/(P - T)``); beta increases with B.
+    """
+    g, H, sigma = validate_problem_arrays(g, H, sigma)
+    S, P, T = _mf_SPT(g, H, sigma, _check_eps(eps))
+    return bool(P > 2 * T)
+
+
+def mean_field_peak(g, H, sigma, eps, kappa2=None, variant="2024"):
+    """Closed-form batch size of the mean-field surge, or None if monotone.
+
+    With ``P = u^T H u``, ``T = tr H``: if ``P > 2T`` the maximum of
+    :func:`eta_star_mean_field` is at ``beta^2 = T/(P-T)``, i.e.
+    ``B_peak = (pi/2) kappa2 T / (P - 2T)`` (2024) or
+    ``B_peak = kappa2 T / (P - 2T)`` (2025); otherwise None.
+    """
+    g, H, sigma = validate_problem_arrays(g, H, sigma)
+    eps = _check_eps(eps)
+    variant = _check_variant(variant)
+    k = _default_kappa2(g, sigma, eps, variant) if kappa2 is None else _check_kappa2(kappa2)
+    S, P, T = _mf_SPT(g, H, sigma, eps)
+    if not P > 2 * T:
+        return None
+    c = np.pi / 2 if variant == "2024" else 1.0
+    return float(c * k * T / (P - 2 * T))
+
+
+# ---------------------------------------------------------------- surge
+def surge_peak(g, H, sigma, eps, kind="softsign", rtol=1e-7, points_per_decade=6,
+               xatol=1e-10):
+    """Batch size maximising the exact :func:`eta_star`, or None if there is none.
+
+    A finite maximiser exists iff ``sup_B eta_star(B)`` exceeds the B -> inf
+    limit ``eta_inf = u^T g / u^T H u`` (:func:`eta_star_limit_large_B`); here
+    "exceeds" means by more than ``rtol * eta_inf``, so plateaus and
+    moment-rounding noise do not count as surges.  Procedure: scan log B at
+    ``points_per_decade`` from ``1e-4 min_i kappa_i^2`` to ``1e5 max_i kappa_i^2``
+    (``kappa_i^2 = sigma_i^2/(g_i^2+eps^2)``; coordinates with g_i = eps = 0
+    carry no scale and are skipped), widen the range by 1e4 while the grid
+    maximum sits on an end point, then refine between the neighbours of the grid
+    maximum with bounded Brent on ``-eta_star(exp(x))``, ``xatol`` in ln B.
+    The attainable relative precision of B is about sqrt(relative precision of
+    the moments), since eta is flat at its maximum.  If the function has several
+    local maxima the global one (on the scan) is returned.
+    """
+    g, H, sigma = validate_problem_arrays(g, H, sigma)
+    eps = _check_eps(eps)
+    kind = _check_kind(kind)
+    hdiag = np.diag(H).copy()
+    if not np.any(g):
+        return None
+    eta_inf = eta_star_limit_large_B(g, H, eps, kind)
+    d = g * g + eps * eps
+    k2 = sigma[d > 0] ** 2 / d[d > 0]
+    lo = np.log(k2.min() * 1e-4)
+    hi = np.log(k2.max() * 1e5)
+
+    def eta_of(logB):
+        return _eta_star_core(g, H, hdiag, sigma, eps, np.exp(np.atleast_1d(logB)), kind)
+
+    step = np.log(10.0) / points_per_decade
+    for _ in range(6):
+        x = np.arange(lo, hi + step, step)
+        eta = eta_of(x)
+        i = int(np.argmax(eta))
+        if eta[i] <= eta_inf * (1.0 + rtol):
+            return None
+        if i == 0:
+            lo -= np.log(1e4)
+        elif i == x.size - 1:
+            hi += np.log(1e4)
+        else:
+            break
+    else:
+        return None
+    res = minimize_scalar(lambda t: -float(eta_of(t)[0]), bounds=(x[i - 1], x[i + 1]),
+                          method="bounded", options={"xatol": xatol})
+    best = res.x if -res.fun >= eta[i] else x[i]
+    return float(np.exp(best))
