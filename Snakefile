@@ -13,7 +13,7 @@ import glob
 
 from snakemake.utils import min_version, validate
 
-from adameps.config import check_finite
+from adameps.config import check_finite, check_less
 
 min_version("9.0")
 
@@ -23,6 +23,7 @@ configfile: "config/config.yaml"
 
 validate(config, "config/schema/config.schema.yaml")
 check_finite(config)
+check_less(config, "moments.log10_b_min", "moments.log10_b_max")
 
 # Fixed build date, so two clean builds produce byte-identical PDFs.
 SOURCE_DATE_EPOCH = 1731888000  # 2024-11-18, the date of the source post
@@ -31,9 +32,10 @@ SOURCE_DATE_EPOCH = 1731888000  # 2024-11-18, the date of the source post
 CONDA_ENV = "envs/pipeline.yaml"
 
 # Every results file whose named values become paper macros.
-RESULTS = ["results/scurves.json"]
+RESULTS = ["results/scurves.json", "results/moments.json", "results/accuracy.json"]
 # Every figure the paper includes (PDF) and the notebooks/report show (PNG).
-FIGURES = ["scurves"]
+FIGURES = ["scurves", "moments_m1", "moments_m2", "moment_errors"]
+TABLES = ["moment_errors"]
 PAPER_SOURCES = sorted(glob.glob("paper/*.tex") + glob.glob("paper/sections/*.tex")) + [
     "paper/references.bib",
     "paper/latexmkrc",
@@ -87,6 +89,109 @@ rule fig_scurves:
         "src/scripts/fig_scurves.py"
 
 
+# ---------------------------------------------------------------- moments of the update (m1, m2)
+rule moments:
+    output:
+        json="results/moments.json",
+        npz="results/moments.npz",
+    params:
+        **config["moments"],
+    log:
+        "logs/moments.log",
+    benchmark:
+        "logs/benchmarks/moments.tsv"
+    threads: 1
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "src/scripts/moments_grid.py"
+
+
+rule moments_accuracy:
+    input:
+        table="data/moments_mpmath.json",
+    output:
+        json="results/accuracy.json",
+    log:
+        "logs/moments_accuracy.log",
+    benchmark:
+        "logs/benchmarks/moments_accuracy.tsv"
+    threads: 1
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=500,
+        runtime=5,
+    script:
+        "src/scripts/moments_accuracy.py"
+
+
+rule fig_moments:
+    input:
+        npz="results/moments.npz",
+    output:
+        pdf="figures/moments_{moment}.pdf",
+        png="figures/moments_{moment}.png",
+    wildcard_constraints:
+        moment="m1|m2",
+    params:
+        moment="{moment}",
+    log:
+        "logs/fig_moments_{moment}.log",
+    benchmark:
+        "logs/benchmarks/fig_moments_{moment}.tsv"
+    threads: 1
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "src/scripts/fig_moments.py"
+
+
+rule fig_moment_errors:
+    input:
+        npz="results/moments.npz",
+    output:
+        pdf="figures/moment_errors.pdf",
+        png="figures/moment_errors.png",
+    log:
+        "logs/fig_moment_errors.log",
+    benchmark:
+        "logs/benchmarks/fig_moment_errors.tsv"
+    threads: 1
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "src/scripts/fig_moment_errors.py"
+
+
+rule table_moment_errors:
+    input:
+        json="results/moments.json",
+    output:
+        "paper/generated/table_moment_errors.tex",
+    log:
+        "logs/table_moment_errors.log",
+    benchmark:
+        "logs/benchmarks/table_moment_errors.tsv"
+    threads: 1
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=500,
+        runtime=5,
+    script:
+        "src/scripts/table_moment_errors.py"
+
+
 # ---------------------------------------------------------------- numbers -> LaTeX macros
 rule numbers:
     input:
@@ -115,6 +220,7 @@ rule paper:
     input:
         PAPER_SOURCES,
         rules.numbers.output,
+        expand("paper/generated/table_{table}.tex", table=TABLES),
         expand("figures/{fig}.pdf", fig=FIGURES),
     output:
         "paper/paper.pdf",

@@ -4,7 +4,7 @@ m_k(a, b) = int phi(a + z; b)^k exp(-z^2/2)/sqrt(2 pi) dz over |z| <= 12 (the re
 < 1e-32), split at the kinks z = -a, -a +- b and at log-spaced points around z = -a
 so tanh-sinh quadrature sees only smooth pieces.
 
-Run as a script to regenerate tests/data/moments_mpmath.json (about a minute).
+Run as a script to regenerate data/moments_mpmath.json (about a minute).
 """
 
 import json
@@ -22,7 +22,7 @@ EXTRA = (
     (25.0, 30.0), (-8.0, 0.7), (5.0, 4.9), (0.6, 0.55), (2.0, 1e-5), (40.0, 39.0),
     (-1e-8, 1e-6), (0.45, 2.0), (9.0, 1e5), (33.0, 0.3), (7.5, 7.5), (0.9, 200.0),
 )
-PATH = pathlib.Path(__file__).parent / "data" / "moments_mpmath.json"
+PATH = pathlib.Path(__file__).parents[1] / "data" / "moments_mpmath.json"
 
 
 def _phi(kind, b):

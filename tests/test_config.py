@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from adameps.config import check_finite, iter_leaves
+from adameps.config import check_finite, check_less, iter_leaves
 from conftest import snakemake
 
 
@@ -20,6 +20,12 @@ def test_check_finite_names_the_key(bad):
     check_finite({"scurves": {"x_max": 1.0, "n_grid": 3}, "repository_url": ""})
 
 
+def test_check_less_names_both_keys():
+    with pytest.raises(ValueError, match=r"'m\.lo' \(3\) must be less than 'm\.hi' \(1\)"):
+        check_less({"m": {"lo": 3, "hi": 1}}, "m.lo", "m.hi")
+    check_less({"m": {"lo": 0, "hi": 1}}, "m.lo", "m.hi")
+
+
 BAD_CONFIGS = {
     "negative grid size": ("scurves:\n  x_max: 3.0\n  n_grid: -5\n", ["n_grid", "minimum"]),
     "wrong type": ("scurves:\n  x_max: 3.0\n  n_grid: many\n", ["n_grid", "'many' is not of type 'integer'"]),
@@ -29,6 +35,8 @@ BAD_CONFIGS = {
     "zero width": ("scurves:\n  x_max: 0\n  n_grid: 11\n", ["x_max", "minimum"]),
     "unknown key": ("scurves:\n  x_max: 3.0\n  n_grid: 11\n  n_grdi: 5\n", ["'n_grdi' was unexpected"]),
     "unknown section": ("scurve:\n  x_max: 3.0\n", ["'scurve' was unexpected"]),
+    "empty list": ("moments:\n  b_curves: []\n", ["b_curves", "should be non-empty"]),
+    "reversed range": ("moments:\n  log10_b_min: 2.0\n  log10_b_max: -1.0\n", ["'moments.log10_b_min'", "less than"]),
     "bad url": ('repository_url: "not a url"\n', ["repository_url", "does not match"]),
 }
 

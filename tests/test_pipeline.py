@@ -46,12 +46,20 @@ def test_pdf_and_macros(built):
 
 def test_every_rule_has_log_and_benchmark(built):
     snakefile = (built / "Snakefile").read_text()
-    rules = re.findall(r"^rule (\w+):", snakefile, re.M)
-    for rule in rules:
-        if rule == "all":
+    blocks = re.split(r"^rule ", snakefile, flags=re.M)[1:]
+    assert len(blocks) > 3
+    for block in blocks:
+        name = block.split(":", 1)[0]
+        if name == "all":
             continue
-        assert (built / f"logs/{rule}.log").is_file(), rule
-        assert (built / f"logs/benchmarks/{rule}.tsv").is_file(), rule
+        for directive in ("log:", "benchmark:", "threads:", "resources:"):
+            assert f"\n    {directive}" in block, f"rule {name} has no {directive}"
+        # ...and the build wrote them: one log and one benchmark per job.
+        logs = re.search(r'\n    log:\n\s+"([^"]+)"', block).group(1)
+        pattern = re.sub(r"\{\w+\}", "*", logs)
+        assert list(built.glob(pattern)), f"rule {name}: no {pattern} after the build"
+        bench = re.search(r'\n    benchmark:\n\s+"([^"]+)"', block).group(1)
+        assert list(built.glob(re.sub(r"\{\w+\}", "*", bench))), f"rule {name}: no benchmark file"
 
 
 def test_nothing_to_do_after_build(built):

@@ -28,6 +28,9 @@ import math
 import numpy as np
 from scipy.special import erf
 
+# The S-curve forms live with the erf figure's code; re-exported here with the moment approximations.
+from adameps.scurves import erf_approx_clip, erf_approx_softsign, scurve_clip, scurve_softsign
+
 __all__ = [
     "scurve_softsign",
     "scurve_clip",
@@ -45,29 +48,6 @@ _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
 def _out(x):
     return x[()] if isinstance(x, np.ndarray) and x.ndim == 0 else x
-
-
-def scurve_softsign(x, k):
-    r""":math:`x/\sqrt{x^2 + 1/k^2}` (= :math:`kx/\sqrt{1+(kx)^2}`), slope :math:`k` at 0."""
-    x = np.asarray(x, dtype=np.float64)
-    kx = np.asarray(k, dtype=np.float64) * x
-    # kx/hypot(1, kx) avoids overflow of (kx)^2 and 1/k^2 for extreme k or x.
-    return _out(kx / np.hypot(1.0, kx))
-
-
-def scurve_clip(x, k):
-    r""":math:`\operatorname{clip}(kx, -1, 1)`, slope :math:`k` at 0."""
-    return _out(np.clip(np.asarray(k, dtype=np.float64) * np.asarray(x, dtype=np.float64), -1.0, 1.0))
-
-
-def erf_approx_softsign(x):
-    r""":math:`x/\sqrt{x^2 + \pi/4}`: the softsign S-curve with erf's slope :math:`2/\sqrt\pi`."""
-    return scurve_softsign(x, 2.0 / math.sqrt(math.pi))
-
-
-def erf_approx_clip(x):
-    r""":math:`\operatorname{clip}(2x/\sqrt\pi, -1, 1)`: the clip S-curve with erf's slope."""
-    return scurve_clip(x, 2.0 / math.sqrt(math.pi))
 
 
 def _erf_slope(b):

@@ -28,3 +28,17 @@ def check_finite(config: Mapping) -> None:
     for path, value in iter_leaves(config):
         if isinstance(value, float) and not math.isfinite(value):
             raise ValueError(f"config key '{path}' must be a finite number, got {value!r}")
+
+
+def _get(config: Mapping, dotted: str):
+    node = config
+    for part in dotted.split("."):
+        node = node[part]
+    return node
+
+
+def check_less(config: Mapping, lower: str, upper: str) -> None:
+    """Raise ``ValueError`` naming both keys unless ``config[lower] < config[upper]`` (dotted key paths)."""
+    lo, hi = _get(config, lower), _get(config, upper)
+    if not lo < hi:
+        raise ValueError(f"config key '{lower}' ({lo!r}) must be less than '{upper}' ({hi!r})")

@@ -113,7 +113,7 @@ def plot_moment_curves(axes, a, b_values, curves: dict, moment: str) -> None:
         ax.set_title(rf"$b = {b:g}$")
         ax.set_xlabel(r"$a = g\sqrt{B}/\sigma$")
     axes[0].set_ylabel(symbol)
-    axes[0].legend(loc="upper left" if moment == "m1" else "lower left", fontsize=6.5)
+    axes[0].figure.legend(*axes[0].get_legend_handles_labels(), loc="outside right center", fontsize=7)
 
 
 def plot_error_maps(fig, axes, a, b, errors: dict, titles: dict, floor: float = 1e-6) -> None:
@@ -132,6 +132,8 @@ def plot_error_maps(fig, axes, a, b, errors: dict, titles: dict, floor: float = 
         mesh = ax.pcolormesh(a, b, z, shading="nearest", vmin=np.log10(floor), vmax=levels_hi,
                              cmap="viridis", rasterized=True)
         ax.set_yscale("log")
+        # Linear near the origin where the structure is, logarithmic out to a_max.
+        ax.set_xscale("symlog", linthresh=1.0, linscale=0.5)
         ax.set_title(titles[name])
         ax.set_xlabel(r"$a$")
         ax.grid(False)

@@ -17,11 +17,11 @@ from adameps import plotting  # noqa: E402
 _common.setup(snakemake)  # noqa: F821
 plotting.use_style()
 TITLES = {
-    "m1_clip": r"$m_1$: clip for softsign",
-    "m1_erf_slope": r"$m_1$: erf-slope S-curve",
-    "m1_post": r"$m_1$: $a/\sqrt{a^2+b^2+\pi/2}$",
-    "m2_clip": r"$m_2$: clip for softsign",
-    "m2_post": r"$m_2$: $1-b^2/(a^2+b^2+\pi/2)$",
+    "m1_clip": r"$m_1$, clip",
+    "m1_erf_slope": r"$m_1$, erf slope",
+    "m1_post": r"$m_1$, post",
+    "m2_clip": r"$m_2$, clip",
+    "m2_post": r"$m_2$, post",
 }
 with np.load(snakemake.input.npz) as d:  # noqa: F821
     a, b = d["a"], d["b"]

@@ -24,6 +24,6 @@ with np.load(snakemake.input.npz) as d:  # noqa: F821
     curves = {kind: d[f"curve_{kind}_{moment}"] for kind in ("sign", "adam", "clip", "softsign")}
     curves |= {name: d[f"curve_{moment}_{name}"] for name in APPROXIMATIONS[moment]}
 
-fig, axes = plt.subplots(1, len(b_values), figsize=plotting.figsize(1.0, 0.34), sharey=True, layout="constrained")
+fig, axes = plt.subplots(1, len(b_values), figsize=plotting.figsize(1.0, 0.30), sharey=True, layout="constrained")
 plotting.plot_moment_curves(np.atleast_1d(axes), a, b_values, curves, moment)
 _common.save_figure(fig, snakemake.output.pdf, snakemake.output.png)  # noqa: F821

@@ -51,6 +51,11 @@ for name, (what, approximation, target) in APPROXIMATIONS.items():
     values[f"{name}_a_at_max"] = _common.value(a_at, f"a of the worst point: {what}")
     values[f"{name}_b_at_max"] = _common.value(b_at, f"b of the worst point: {what}")
 
+# Along a = b -> infinity the noise no longer matters: softsign -> 1/sqrt(2) and 1/2, clip -> 1
+# and 1, so the clip stand-in's errors tend to these limits (the sup over the whole plane).
+values["m1_clip_limit_diagonal"] = _common.value(1 - 1 / np.sqrt(2), "limit of clip m1 - softsign m1 as a = b -> inf")
+values["m2_clip_limit_diagonal"] = _common.value(0.5, "limit of clip m2 - softsign m2 as a = b -> inf")
+
 # The stated grid, so the paper can say where the numbers were measured.
 values["grid_a_max"] = _common.value(p.a_max, "largest a of the error grid (a >= 0 by symmetry)", digits=2)
 values["grid_b_min"] = _common.value(b[0], "smallest b of the error grid", "sci", 1)
@@ -59,7 +64,7 @@ values["grid_n_a"] = _common.value(p.n_a, "number of a values in the error grid"
 values["grid_n_b"] = _common.value(p.n_b, "number of b values in the error grid", "int")
 
 # Curves against a (both signs) at a few b, for the m1 / m2 figures.
-a_curve = np.linspace(-p.a_max, p.a_max, p.n_curve)
+a_curve = np.linspace(-p.a_curve_max, p.a_curve_max, p.n_curve)
 Ac, Bc = np.meshgrid(a_curve, np.asarray(p.b_curves, dtype=float))
 arrays["a_curve"], arrays["b_curves"] = a_curve, np.asarray(p.b_curves, dtype=float)
 for kind in KINDS:
