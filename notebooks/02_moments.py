@@ -1,0 +1,58 @@
+# %% [markdown]
+# # Moments of the SoftSign update
+#
+# Per coordinate, $a = g\sqrt{B}/\sigma$ and $b = \epsilon\sqrt{B}/\sigma$; the update's moments are
+# $m_1(a,b) = E[\varphi(a+z;b)]$ and $m_2(a,b) = E[\varphi(a+z;b)^2]$ with $z\sim N(0,1)$.
+# `adameps.moments.moments(kind, a, b)` computes them exactly (to about 1e-14) for
+# `kind` in sign, softsign, clip, adam. This notebook redraws the paper's moment figures and lets
+# you probe the post's approximations.
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+
+from adameps import approx, plotting
+from adameps.measure import abs_error_summary
+from adameps.montecarlo import moments_mc
+from adameps.moments import KINDS, moments
+
+plotting.use_style()
+
+# %% [markdown]
+# ## Exact against Monte Carlo at one point
+
+# %%
+rng = np.random.default_rng(0)
+for kind in KINDS:
+    m1, m2 = moments(kind, 0.8, 1.5)
+    mc1, mc2, se1, se2 = moments_mc(kind, 0.8, 1.5, 200_000, rng)
+    print(f"{kind:9s} m1 = {m1:.6f} (MC {mc1:.6f} ± {se1:.1e})   m2 = {m2:.6f} (MC {mc2:.6f} ± {se2:.1e})")
+
+# %% [markdown]
+# ## m1 and m2 against a, for a few b (the paper's Figures 2 and 3)
+
+# %%
+a = np.linspace(-6, 6, 401)
+b_values = np.array([0.1, 1.0, 3.0, 10.0])
+A, Bm = np.meshgrid(a, b_values)
+for moment, extra in (("m1", ("erf_slope", "post")), ("m2", ("post",))):
+    i = 0 if moment == "m1" else 1
+    curves = {kind: moments(kind, A, Bm)[i] for kind in ("sign", "adam", "clip", "softsign")}
+    approximations = {
+        ("m1", "erf_slope"): approx.m1_approx_erf_slope, ("m1", "post"): approx.m1_approx_post,
+        ("m2", "post"): approx.m2_approx_post,
+    }
+    curves |= {name: approximations[moment, name](A, Bm) for name in extra}
+    fig, axes = plt.subplots(1, len(b_values), figsize=plotting.figsize(1.0, 0.30), sharey=True,
+                             layout="constrained")
+    plotting.plot_moment_curves(axes, a, b_values, curves, moment)
+
+# %% [markdown]
+# ## Where is the post's m2 approximation worst?
+
+# %%
+a_grid = np.linspace(0, 10, 201)
+b_grid = np.logspace(-3, 3, 121)
+A, Bm = np.meshgrid(a_grid, b_grid)
+s = abs_error_summary(approx.m2_approx_post(A, Bm), moments("softsign", A, Bm)[1], b_grid, a_grid)
+print(f"max |error| {s.max_abs:.3f} at b = {s.at[0]:.3g}, a = {s.at[1]:.3g}; mean {s.mean_abs:.4f}")
