@@ -24,6 +24,8 @@ configfile: "config/config.yaml"
 validate(config, "config/schema/config.schema.yaml")
 check_finite(config)
 check_less(config, "moments.log10_b_min", "moments.log10_b_max")
+check_less(config, "eta.eps.log10_min", "eta.eps.log10_max")
+check_less(config, "eta.B.log10_min", "eta.B.log10_max")
 
 # Fixed build date, so two clean builds produce byte-identical PDFs.
 SOURCE_DATE_EPOCH = 1731888000  # 2024-11-18, the date of the source post
@@ -32,9 +34,12 @@ SOURCE_DATE_EPOCH = 1731888000  # 2024-11-18, the date of the source post
 CONDA_ENV = "envs/pipeline.yaml"
 
 # Every results file whose named values become paper macros.
-RESULTS = ["results/scurves.json", "results/moments.json", "results/accuracy.json"]
+FAMILIES = sorted(config["eta"]["families"])
+RESULTS = ["results/scurves.json", "results/moments.json", "results/accuracy.json"] + expand(
+    "results/eta_{family}.json", family=FAMILIES
+)
 # Every figure the paper includes (PDF) and the notebooks/report show (PNG).
-FIGURES = ["scurves", "moments_m1", "moments_m2", "moment_errors"]
+FIGURES = ["scurves", "moments_m1", "moments_m2", "moment_errors", "eta_curves", "eta_peaks"]
 TABLES = ["moment_errors"]
 PAPER_SOURCES = sorted(glob.glob("paper/*.tex") + glob.glob("paper/sections/*.tex")) + [
     "paper/references.bib",
@@ -190,6 +195,56 @@ rule table_moment_errors:
         runtime=5,
     script:
         "src/scripts/table_moment_errors.py"
+
+
+# ---------------------------------------------------------------- optimal learning rate eta_star(B)
+rule eta_sweep:
+    output:
+        json="results/eta_{family}.json",
+        npz="results/eta_{family}.npz",
+    wildcard_constraints:
+        family="|".join(FAMILIES),
+    params:
+        problem=lambda w: config["eta"]["families"][w.family],
+        eps=config["eta"]["eps"],
+        B=config["eta"]["B"],
+        surge_min_strength=config["eta"]["surge_min_strength"],
+    log:
+        "logs/eta_sweep_{family}.log",
+    benchmark:
+        "logs/benchmarks/eta_sweep_{family}.tsv"
+    threads: 1
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=2000,
+        runtime=15,
+    script:
+        "src/scripts/eta_sweep.py"
+
+
+rule fig_eta:
+    input:
+        npz=expand("results/eta_{family}.npz", family=FAMILIES),
+    output:
+        curves_pdf="figures/eta_curves.pdf",
+        curves_png="figures/eta_curves.png",
+        peaks_pdf="figures/eta_peaks.pdf",
+        peaks_png="figures/eta_peaks.png",
+    params:
+        families=FAMILIES,
+    log:
+        "logs/fig_eta.log",
+    benchmark:
+        "logs/benchmarks/fig_eta.tsv"
+    threads: 1
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "src/scripts/fig_eta.py"
 
 
 # ---------------------------------------------------------------- numbers -> LaTeX macros

@@ -7,6 +7,7 @@ no file I/O, so the pipeline's figure scripts and the notebooks draw the very sa
 from __future__ import annotations
 
 import matplotlib as mpl
+import numpy as np
 
 #: Text width of the paper in inches (article class, 11pt, 1in margins on A4 paper).
 TEXT_WIDTH_IN = 6.27
@@ -122,8 +123,6 @@ def plot_error_maps(fig, axes, a, b, errors: dict, titles: dict, floor: float = 
     ``errors`` maps a name to an array of shape ``(len(b), len(a))``; values below ``floor``
     are shown at the floor so one colour scale serves every panel.
     """
-    import numpy as np  # local: keeps the module import light for the style-only users
-
     vmax = max(float(np.max(np.abs(e))) for e in errors.values())
     levels_hi = np.ceil(np.log10(vmax))
     mesh = None
@@ -139,3 +138,30 @@ def plot_error_maps(fig, axes, a, b, errors: dict, titles: dict, floor: float = 
         ax.grid(False)
     axes[0].set_ylabel(r"$b = \epsilon\sqrt{B}/\sigma$")
     fig.colorbar(mesh, ax=list(axes), label=r"$\log_{10}|\mathrm{approx} - \mathrm{exact}|$", shrink=0.9)
+
+
+def plot_eta_curves(ax, B, eps, exact, mean_field, sign, which, title) -> None:
+    r"""Exact :math:`\eta^*(B)` (solid) and the 2024 mean field (dashed) for the ``eps`` indices ``which``,
+    with SignSGD's :math:`\eta^*(B)` (thin black) for reference; log--log axes."""
+    colours = [PALETTE[c] for c in ("blue", "vermillion", "green", "purple", "orange", "skyblue")]
+    ax.plot(B, sign, color=PALETTE["black"], lw=0.8, label="SignSGD")
+    for colour, i in zip(colours, which):
+        ax.plot(B, exact[i], color=colour, label=rf"$\epsilon = 10^{{{np.log10(eps[i]):.0f}}}$")
+        ax.plot(B, mean_field[i], color=colour, ls="--")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(r"batch size $B$")
+    ax.set_title(title)
+
+
+def plot_eta_peaks(ax, eps, peaks: dict, mf_peaks: dict) -> None:
+    r"""Batch size of the surge peak against :math:`\epsilon`: exact (solid, markers) and mean field (dashed)."""
+    colours = [PALETTE[c] for c in ("blue", "vermillion", "green", "purple")]
+    for colour, (name, p) in zip(colours, peaks.items()):
+        ax.plot(eps, p, "o-", ms=3, color=colour, label=f"{name}, exact")
+        ax.plot(eps, mf_peaks[name], "--", color=colour, label=f"{name}, mean field")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(r"$\epsilon$")
+    ax.set_ylabel(r"$B_{\mathrm{peak}}$")
+    ax.legend(fontsize=7)

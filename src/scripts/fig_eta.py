@@ -1,0 +1,41 @@
+"""Rule `fig_eta`: eta_star(B) per eps for every family (exact vs mean field), and B_peak(eps)."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+import _common  # noqa: E402
+
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from adameps import plotting  # noqa: E402
+
+_common.setup(snakemake)  # noqa: F821
+plotting.use_style()
+families = snakemake.params.families  # noqa: F821
+data = {}
+for family, path in zip(families, snakemake.input.npz):  # noqa: F821
+    with np.load(path) as d:
+        data[family] = {k: d[k] for k in d.files}
+
+fig, axes = plt.subplots(1, len(families), figsize=plotting.figsize(1.0, 0.34), layout="constrained")
+for ax, family in zip(np.atleast_1d(axes), families):
+    d = data[family]
+    which = np.unique(np.linspace(0, len(d["eps"]) - 1, 4).round().astype(int))
+    plotting.plot_eta_curves(ax, d["B"], d["eps"], d["exact"], d["mf_2024"], d["sign"], which,
+                             family.replace("_", " "))
+np.atleast_1d(axes)[0].set_ylabel(r"$\eta^*(B)$")
+fig.legend(*np.atleast_1d(axes)[0].get_legend_handles_labels(), loc="outside right center", fontsize=7)
+_common.save_figure(fig, snakemake.output.curves_pdf, snakemake.output.curves_png)  # noqa: F821
+
+fig, ax = plt.subplots(figsize=plotting.figsize(0.6, 0.7), layout="constrained")
+eps = data[families[0]]["eps"]
+# Ripples below the surge threshold (see rule eta_sweep) are not drawn as peaks.
+peaks = {f.replace("_", " "): np.where(data[f]["surging"], data[f]["peaks"], np.nan) for f in families}
+mf_peaks = {f.replace("_", " "): data[f]["mf_peaks"] for f in families}
+plotting.plot_eta_peaks(ax, eps, peaks, mf_peaks)
+_common.save_figure(fig, snakemake.output.peaks_pdf, snakemake.output.peaks_png)  # noqa: F821
