@@ -103,6 +103,9 @@ def test_comparison_metrics():
     s = TI.find_surge(B, pred)
     assert s["has_surge"] and s["B_peak"] == B[np.argmax(pred)]
     assert not TI.find_surge(B, np.sqrt(B))["has_surge"]
+    flat_then_fall = np.minimum(1.0, 30.0 / B)
+    flat_then_fall[1] = 1.001  # a maximum that does not rise above the small-B end
+    assert not TI.find_surge(B, flat_then_fall, rtol=0.01)["has_surge"]
     # a bump smaller than its error bars is not a surge
     bump = np.sqrt(B) * 0 + 1.0
     bump[3] = 1.05

@@ -261,21 +261,26 @@ def spearman(x, y):
 def find_surge(B, eta, log_se=None, nsig=2.0, rtol=0.0):
     r"""Is there a surge (an interior maximum of eta*(B) above the large-B end)?
 
-    ``j = argmax eta``; a surge needs ``0 < j < n-1`` and
-    ``log eta_j - log eta_{n-1} > max(nsig * sqrt(se_j^2 + se_{n-1}^2), log(1+rtol))``
-    (``se`` = ``log_se``, zero if not given).  Returns ``dict(has_surge,
-    index, B_peak, log_drop)`` where ``log_drop = log(eta_j / eta_{n-1})``;
-    ``B_peak`` is ``B[j]`` (``None`` without a surge).
+    ``j = argmax eta``; a surge needs ``0 < j < n-1`` and the maximum to stand
+    out on *both* sides: ``log eta_j - log eta_e > max(nsig * sqrt(se_j^2 +
+    se_e^2), log(1+rtol))`` for both ends ``e = 0`` (a rise) and ``e = n-1``
+    (a fall) (``se`` = ``log_se``, zero if not given; a flat-then-falling
+    curve is not a surge).  Returns ``dict(has_surge, index, B_peak,
+    log_rise, log_drop)`` with ``log_rise = log(eta_j/eta_0)``, ``log_drop =
+    log(eta_j / eta_{n-1})``; ``B_peak`` is ``B[j]`` (``None`` without a surge).
     """
     B = np.asarray(B, float)
     le = np.log(np.asarray(eta, float))
     se = np.zeros_like(le) if log_se is None else np.asarray(log_se, float)
     j = int(np.argmax(le))
-    drop = float(le[j] - le[-1])
-    thr = max(nsig * float(np.sqrt(se[j] ** 2 + se[-1] ** 2)), float(np.log1p(rtol)))
-    has = bool(0 < j < le.size - 1 and drop > thr)
+    rise, drop = float(le[j] - le[0]), float(le[j] - le[-1])
+
+    def thr(e):
+        return max(nsig * float(np.sqrt(se[j] ** 2 + se[e] ** 2)), float(np.log1p(rtol)))
+
+    has = bool(0 < j < le.size - 1 and rise > thr(0) and drop > thr(-1))
     return {"has_surge": has, "index": j, "B_peak": float(B[j]) if has else None,
-            "log_drop": drop}
+            "log_rise": rise, "log_drop": drop}
 
 
 def compare_curves(B, eta_meas, eta_pred, log_se_meas=None, nsig=2.0):
