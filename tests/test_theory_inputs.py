@@ -113,3 +113,22 @@ def test_comparison_metrics():
     assert not TI.find_surge(B, bump, log_se=np.full(7, 0.1))["has_surge"]
     c = TI.compare_curves(B, pred * 1.1, pred)
     assert c["surge_meas"]["has_surge"] and c["surge_pred"]["has_surge"]
+
+
+def test_l2_inputs_match_fd_and_log_softmax_stays_positive(digits):
+    small = T.DigitsData(digits.X_train[:80], digits.Y_train[:80], digits.y_train[:80],
+                         digits.X_test, digits.Y_test, digits.y_test)
+    l2 = 1e-2
+    m = T.SoftmaxRegression(small.d_in, 10, l2)
+    theta = 0.1 * np.random.default_rng(3).standard_normal(m.n_params)
+    inp = TI.softmax_inputs(small, theta=theta, l2=l2)
+    Hfd = TI.hessian_fd(m, theta, small.X_train, small.Y_train)[np.ix_(inp.live, inp.live)]
+    H = inp.H - inp.info["ridge"] * np.eye(inp.live.sum())
+    assert np.max(np.abs(H - Hfd)) < 1e-7 * np.max(np.abs(H))
+    np.testing.assert_allclose(inp.g, m.loss_and_grad(theta, small.X_train, small.Y_train)[1][inp.live],
+                               atol=1e-15)
+    # a 60-logit margin: loss ~ 9 exp(-60) > 0, not rounded to 0
+    z = np.array([[60.0] + [0.0] * 9])
+    lp = T._log_softmax(z)
+    assert -lp[0, 0] == pytest.approx(9 * np.exp(-60.0), rel=1e-12)
+    assert T._log_softmax(np.array([[1.0, 1.0]]))[0, 0] == pytest.approx(-np.log(2.0))

@@ -130,16 +130,21 @@ def softmax_hessian(model, theta, X):
     return 0.5 * (H + H.T)
 
 
-def softmax_inputs(data, theta=None, ridge_rel=1e-8):
-    """Exact softmax-regression inputs on the training set at ``theta`` (default: the trainer's init)."""
-    model = SoftmaxRegression(data.d_in, data.n_classes)
+def softmax_inputs(data, theta=None, ridge_rel=1e-8, l2=0.0):
+    """Exact softmax-regression inputs on the training set at ``theta`` (default: the trainer's init).
+
+    With ``l2`` the objective is ``CE + l2/2 |theta|^2``: ``g += l2 theta``,
+    ``H += l2 I`` (per-example gradients shift equally, ``sigma`` unchanged).
+    """
+    model = SoftmaxRegression(data.d_in, data.n_classes, l2)
     theta = model.init() if theta is None else np.asarray(theta, float)
     g, sigma, live, nfl = gradient_stats(model, theta, data.X_train, data.Y_train)
     H = softmax_hessian(model, theta, data.X_train)[np.ix_(live, live)]
+    H[np.diag_indices_from(H)] += l2
     ridge = ridge_rel * float(np.max(np.diag(H)))
     H[np.diag_indices_from(H)] += ridge
     return TheoryInputs(g[live], H, sigma[live], live,
-                        dict(problem="digits", model="softmax", method="exact",
+                        dict(problem="digits", model="softmax", method="exact", l2=l2,
                              ridge=ridge, sigma_floored=nfl, n_dead=int((~live).sum())))
 
 
@@ -182,7 +187,7 @@ def hutchinson_diag(model, theta, X, Y, n_probes=200, seed=0, h=1e-5, batch=64):
 
 
 def mlp_inputs(data, hidden=32, activation="tanh", init_seed=0, theta=None,
-               hessian="fd_full", n_probes=200, probe_seed=0, floor_rel=1e-6):
+               hessian="fd_full", n_probes=200, probe_seed=0, floor_rel=1e-6, l2=0.0):
     """MLP inputs on the training set at ``theta`` (default ``MLP.init(init_seed)``).
 
     ``hessian``: ``"fd_full"`` (default; full FD Hessian, eigenvalues floored
@@ -196,11 +201,11 @@ def mlp_inputs(data, hidden=32, activation="tanh", init_seed=0, theta=None,
     the MLP comparison with the SPD-only theory is approximate by construction.
     See module docstring.
     """
-    model = MLP(data.d_in, data.n_classes, hidden, activation)
+    model = MLP(data.d_in, data.n_classes, hidden, activation, l2)
     theta = model.init(init_seed) if theta is None else np.asarray(theta, float)
     X, Y = data.X_train, data.Y_train
     g, sigma, live, nfl = gradient_stats(model, theta, X, Y)
-    info = dict(problem="digits", model="mlp", hidden=hidden, activation=activation,
+    info = dict(problem="digits", model="mlp", hidden=hidden, activation=activation, l2=l2,
                 method=hessian, sigma_floored=nfl, n_dead=int((~live).sum()))
     if hessian in ("hutchinson", "fd_diag"):
         if hessian == "hutchinson":

@@ -426,9 +426,21 @@ def load_digits_data(n_train=1437, split_seed=0):
 
 # ============================================================== models
 def _log_softmax(z):
+    """``z - logsumexp(z)`` along the last axis, accurate when one class dominates.
+
+    With ``s = z - max z`` the log-normaliser is ``log1p(r)``, ``r`` = the sum of
+    ``exp(s)`` over all but one maximal entry, computed without forming
+    ``1 + r``: otherwise a well-separated example (margin > ~37) would get a
+    loss of exactly 0 instead of ~exp(-margin), and the log-loss objective of
+    :mod:`adameps.lr_fit` needs positive losses.
+    """
     zmax = np.max(z, axis=-1, keepdims=True)
     s = z - zmax
-    return s - np.log(np.sum(np.exp(s), axis=-1, keepdims=True))
+    e = np.exp(s)
+    top = s == 0.0
+    r = np.sum(np.where(top, 0.0, e), axis=-1, keepdims=True) + (
+        np.sum(top, axis=-1, keepdims=True) - 1.0)
+    return s - np.log1p(r)
 
 
 def _xw(X, W):
@@ -453,18 +465,30 @@ def _shared(theta, X):
     return theta.ndim == 3 and X.ndim == 3 and theta.shape[1] == X.shape[0]
 
 
+def _add_l2_loss(loss, theta, l2):
+    # optional L2 term l2/2 |theta|^2 (makes the separable digits problem have a
+    # finite minimiser and an SPD Hessian); skipped entirely at l2 = 0 so the
+    # unregularised path is bit-for-bit plain cross-entropy
+    return loss if l2 == 0.0 else loss + 0.5 * l2 * np.sum(theta * theta, axis=-1)
+
+
+def _add_l2_grad(g, theta, l2):
+    return g if l2 == 0.0 else g + l2 * theta
+
+
 class SoftmaxRegression:
     r"""Softmax regression, flat parameters ``theta = W.ravel()``, ``W`` (d_in, K) row-major.
 
     Loss on examples :math:`(x_n, y_n)`, :math:`n = 1..m`:
-    :math:`L = -\frac1m \sum_n \log \mathrm{softmax}(W^\top x_n)_{y_n}`;
-    gradient :math:`\frac1m \sum_n x_n (p_n - y_n)^\top`.  The bias is the last
+    :math:`L = -\frac1m \sum_n \log \mathrm{softmax}(W^\top x_n)_{y_n}
+    + \frac{\lambda}2 \|\theta\|^2` (``l2`` = :math:`\lambda`, default 0);
+    gradient :math:`\frac1m \sum_n x_n (p_n - y_n)^\top + \lambda W`.  The bias is the last
     input feature (constant 1).  All methods broadcast over leading axes:
     ``theta`` (..., D) with ``X`` (..., m, d_in), ``Y`` (..., m, K).
     """
 
-    def __init__(self, d_in, n_classes):
-        self.d_in, self.K = int(d_in), int(n_classes)
+    def __init__(self, d_in, n_classes, l2=0.0):
+        self.d_in, self.K, self.l2 = int(d_in), int(n_classes), float(l2)
         self.n_params = self.d_in * self.K
 
     def init(self, seed=0):
@@ -481,7 +505,8 @@ class SoftmaxRegression:
 
     def loss(self, theta, X, Y):
         """Mean cross-entropy, shape ``theta.shape[:-1]`` (broadcast with X's batch axes)."""
-        return -np.mean(np.sum(Y * _log_softmax(self.logits(theta, X)), axis=-1), axis=-1)
+        ce = -np.mean(np.sum(Y * _log_softmax(self.logits(theta, X)), axis=-1), axis=-1)
+        return _add_l2_loss(ce, theta, self.l2)
 
     def loss_and_grad(self, theta, X, Y):
         z = self.logits(theta, X)
@@ -489,12 +514,14 @@ class SoftmaxRegression:
         loss = -np.mean(np.sum(Y * lp, axis=-1), axis=-1)
         d = (np.exp(lp) - Y) / X.shape[-2]
         gW = _xtd(X, d) if _shared(theta, X) else np.swapaxes(X, -1, -2) @ d
-        return loss, gW.reshape(gW.shape[:-2] + (self.n_params,))
+        g = gW.reshape(gW.shape[:-2] + (self.n_params,))
+        return _add_l2_loss(loss, theta, self.l2), _add_l2_grad(g, theta, self.l2)
 
     def per_example_grads(self, theta, X, Y):
         """(m, D): gradient of each example's loss, ``x_n (p_n - y_n)^T`` flattened."""
         p = np.exp(_log_softmax(self.logits(theta, X)))
-        return (X[:, :, None] * (p - Y)[:, None, :]).reshape(X.shape[0], -1)
+        G = (X[:, :, None] * (p - Y)[:, None, :]).reshape(X.shape[0], -1)
+        return _add_l2_grad(G, theta, self.l2)
 
 
 class MLP:
@@ -503,14 +530,15 @@ class MLP:
     ``W1`` (d_in, H) (the bias is the constant input feature), hidden
     :math:`a = \phi(W_1^\top x)` with :math:`\phi` = ``tanh`` or ``relu``,
     ``W2`` (H+1, K) acting on ``[a, 1]``; loss = mean cross-entropy of
-    :math:`W_2^\top [a, 1]`.  Backprop is written by hand; every method
+    :math:`W_2^\top [a, 1]` plus ``l2/2 |theta|^2``.  Backprop is written by hand; every method
     broadcasts over leading axes like :class:`SoftmaxRegression`.
     """
 
-    def __init__(self, d_in, n_classes, hidden=32, activation="tanh"):
+    def __init__(self, d_in, n_classes, hidden=32, activation="tanh", l2=0.0):
         if activation not in ("tanh", "relu"):
             raise ValueError(f"activation must be tanh or relu, got {activation!r}")
         self.d_in, self.K, self.H, self.activation = int(d_in), int(n_classes), int(hidden), activation
+        self.l2 = float(l2)
         self.n1 = self.d_in * self.H
         self.n_params = self.n1 + (self.H + 1) * self.K
 
@@ -537,7 +565,8 @@ class MLP:
 
     def loss(self, theta, X, Y):
         z = self._forward(theta, X)[-1]
-        return -np.mean(np.sum(Y * _log_softmax(z), axis=-1), axis=-1)
+        ce = -np.mean(np.sum(Y * _log_softmax(z), axis=-1), axis=-1)
+        return _add_l2_loss(ce, theta, self.l2)
 
     def _backward(self, W2, pre, a, lp, Y, scale):
         d = (np.exp(lp) - Y) * scale  # dL/dlogits
@@ -556,8 +585,9 @@ class MLP:
         g2 = np.swapaxes(a1, -1, -2) @ d
         g1 = _xtd(X, dpre) if _shared(theta, X) else np.swapaxes(X, -1, -2) @ dpre
         lead = g1.shape[:-2]
-        return loss, np.concatenate([g1.reshape(lead + (self.n1,)),
-                                     g2.reshape(lead + (self.n_params - self.n1,))], axis=-1)
+        g = np.concatenate([g1.reshape(lead + (self.n1,)),
+                            g2.reshape(lead + (self.n_params - self.n1,))], axis=-1)
+        return _add_l2_loss(loss, theta, self.l2), _add_l2_grad(g, theta, self.l2)
 
     def per_example_grads(self, theta, X, Y):
         """(m, D): per-example gradients (outer products of backprop signals)."""
@@ -566,22 +596,22 @@ class MLP:
         m = X.shape[0]
         g1 = (X[:, :, None] * dpre[:, None, :]).reshape(m, -1)
         g2 = (a1[:, :, None] * d[:, None, :]).reshape(m, -1)
-        return np.concatenate([g1, g2], axis=1)
+        return _add_l2_grad(np.concatenate([g1, g2], axis=1), theta, self.l2)
 
 
-def make_model(model, data, hidden=32, activation="tanh"):
+def make_model(model, data, hidden=32, activation="tanh", l2=0.0):
     """``"softmax"`` -> :class:`SoftmaxRegression`, ``"mlp"`` -> :class:`MLP` for ``data``."""
     if model == "softmax":
-        return SoftmaxRegression(data.d_in, data.n_classes)
+        return SoftmaxRegression(data.d_in, data.n_classes, l2)
     if model == "mlp":
-        return MLP(data.d_in, data.n_classes, hidden, activation)
+        return MLP(data.d_in, data.n_classes, hidden, activation, l2)
     raise ValueError(f"model must be softmax or mlp, got {model!r}")
 
 
-def _digits_setup(data, model, hidden, activation, init_seed, eval_on):
+def _digits_setup(data, model, hidden, activation, init_seed, eval_on, l2):
     if data is None:
         data = load_digits_data()
-    net = make_model(model, data, hidden, activation)
+    net = make_model(model, data, hidden, activation, l2)
     theta0 = net.init(init_seed)
     if eval_on == "train":
         Xe, Ye = data.X_train, data.Y_train
@@ -594,7 +624,7 @@ def _digits_setup(data, model, hidden, activation, init_seed, eval_on):
 
 def train_digits(lrs, *, model="softmax", B=32, eps=1e-8, beta1=0.9, beta2=0.999,
                  optimizer="adam", steps=300, seeds=(0, 1, 2, 3), hidden=32,
-                 activation="tanh", init_seed=0, data=None, eval_on="train",
+                 activation="tanh", init_seed=0, data=None, eval_on="train", l2=0.0,
                  record_at=(), progress=None, theta_cap=1e6, diverge_factor=1e3):
     r"""Train softmax regression or the MLP on digits for every ``(lr, seed)`` at once.
 
@@ -606,7 +636,12 @@ def train_digits(lrs, *, model="softmax", B=32, eps=1e-8, beta1=0.9, beta2=0.999
     ``net.init(init_seed)``.  The reported loss is the mean cross-entropy on the
     full training set (``eval_on="train"``, the objective being optimised and
     the one whose gradient/Hessian :mod:`adameps.theory_inputs` estimates) or on
-    the fixed held-out set (``eval_on="test"``).  Returns a :class:`TrainResult`
+    the fixed held-out set (``eval_on="test"``); ``l2 > 0`` adds
+    ``l2/2 |theta|^2`` to the training objective (and to the reported loss).
+    The training set is linearly separable: without ``l2`` the train loss
+    keeps falling as the weights grow, so at large B and many steps the
+    measured eta* runs to the stability edge (pilot: edge-flagged); a small
+    ``l2`` (1e-3) gives a finite minimiser.  Returns a :class:`TrainResult`
     with ``final_loss`` of shape ``(len(lrs), len(seeds))``.
     """
     lrs, seeds = _as_grid(lrs, seeds)
@@ -615,7 +650,7 @@ def train_digits(lrs, *, model="softmax", B=32, eps=1e-8, beta1=0.9, beta2=0.999
         raise ValueError(f"B must be a positive int, got {B}")
     rec = _record_steps(record_at, steps)
     t0 = time.perf_counter()
-    data, net, theta0, Xe, Ye = _digits_setup(data, model, hidden, activation, init_seed, eval_on)
+    data, net, theta0, Xe, Ye = _digits_setup(data, model, hidden, activation, init_seed, eval_on, l2)
     L, S = lrs.size, seeds.size
     opt = make_optimizer(optimizer, eps, beta1, beta2)
     theta = np.broadcast_to(theta0, (L, S, net.n_params)).copy()
@@ -646,20 +681,20 @@ def train_digits(lrs, *, model="softmax", B=32, eps=1e-8, beta1=0.9, beta2=0.999
     final, bad = _finalise(net.loss(theta, Xe, Ye), diverged, loss0, diverge_factor)
     return TrainResult(lrs, seeds, final, bad, loss0, rec, curves if rec.size else None,
                        time.perf_counter() - t0,
-                       dict(problem="digits", model=model, B=B, optimizer=optimizer, eps=eps,
+                       dict(problem="digits", model=model, B=B, optimizer=optimizer, eps=eps, l2=l2,
                             beta1=beta1, beta2=beta2, steps=steps, hidden=hidden,
                             activation=activation, init_seed=init_seed, eval_on=eval_on))
 
 
 def train_digits_loop(lrs, *, model="softmax", B=32, eps=1e-8, beta1=0.9, beta2=0.999,
                       optimizer="adam", steps=300, seeds=(0, 1, 2, 3), hidden=32,
-                      activation="tanh", init_seed=0, data=None, eval_on="train",
+                      activation="tanh", init_seed=0, data=None, eval_on="train", l2=0.0,
                       theta_cap=1e6, diverge_factor=1e3):
     """Reference: :func:`train_digits` one run at a time (final losses only)."""
     lrs, seeds = _as_grid(lrs, seeds)
     B = int(B)
     t0 = time.perf_counter()
-    data, net, theta0, Xe, Ye = _digits_setup(data, model, hidden, activation, init_seed, eval_on)
+    data, net, theta0, Xe, Ye = _digits_setup(data, model, hidden, activation, init_seed, eval_on, l2)
     ntr = data.X_train.shape[0]
     loss0 = float(net.loss(theta0, Xe, Ye))
     out = np.empty((lrs.size, seeds.size))
