@@ -48,6 +48,8 @@ def main(argv=None):
     ap.add_argument("--span", type=float, default=6.0)
     ap.add_argument("--fine", type=int, default=16)
     ap.add_argument("--fine-halfspan", type=float, default=0.6)
+    ap.add_argument("--l2", type=float, default=0.0, help="digits: L2 term l2/2 |theta|^2")
+    ap.add_argument("--eval-on", choices=["train", "test"], default="train")
     ap.add_argument("--eta-src", default=None)
     ap.add_argument("--out", default=None)
     a = ap.parse_args(argv)
@@ -60,10 +62,12 @@ def main(argv=None):
                                optimizer=a.optimizer)
     else:
         data = T.load_digits_data()
-        inp = TI.digits_inputs(data, a.problem, **({"hidden": a.hidden} if a.problem == "mlp" else {}))
+        inp = TI.digits_inputs(data, a.problem, l2=a.l2,
+                               **({"hidden": a.hidden} if a.problem == "mlp" else {}))
         def train(lrs, B, eps):
             return T.train_digits(lrs, model=a.problem, B=int(B), eps=eps, steps=a.steps,
-                                  seeds=seeds, data=data, hidden=a.hidden, optimizer=a.optimizer)
+                                  seeds=seeds, data=data, hidden=a.hidden, optimizer=a.optimizer,
+                                  l2=a.l2, eval_on=a.eval_on)
     print(f"# {a.problem}: |g|={np.linalg.norm(inp.g):.3g} rms g={np.sqrt(np.mean(inp.g**2)):.3g} "
           f"rms sigma={np.sqrt(np.mean(inp.sigma**2)):.3g} D={inp.g.size} info={inp.info}", flush=True)
     rows = []

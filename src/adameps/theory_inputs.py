@@ -94,14 +94,17 @@ def gradient_stats(model, theta, X, Y, sigma_floor_rel=1e-12):
     """Full-batch gradient and per-example std: ``g = mean_n g_n``, ``sigma^2 = mean_n (g_n - g)^2``.
 
     Returns ``(g, sigma, live, n_floored)`` over all D coordinates.  ``live``
-    marks coordinates whose per-example gradient is not identically zero; the
-    others (weights of always-blank pixels: their input is 0 for every example)
-    never move under any of the optimisers and are dropped by the ``*_inputs``
-    functions.  Live coordinates with zero variance get
-    ``sigma = sigma_floor_rel * max(sigma)`` (the theory needs ``sigma > 0``).
+    marks coordinates whose per-example gradient differs between examples;
+    the others are the weights of always-blank pixels (input 0 for every
+    example): their cross-entropy gradient is identically 0, so without L2
+    they never move, and with L2 they only decay deterministically
+    (gradient ``l2*theta``, no noise) -- the noise model does not apply
+    (``a = g sqrt(B)/sigma`` would be infinite) and their loss contribution is
+    O(l2), so the ``*_inputs`` functions drop them.  Live coordinates with a
+    tiny variance get ``sigma >= sigma_floor_rel * max(sigma)``.
     """
     G = model.per_example_grads(theta, X, Y)
-    live = np.any(G != 0.0, axis=0)
+    live = np.any(G != G[:1], axis=0)  # exact test: any example differs from the first
     g = G.mean(axis=0)
     var = np.mean((G - g) ** 2, axis=0)
     sigma = np.sqrt(var)
