@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 CORES ?= 4
 
-.PHONY: paper test setup tex lock clean
+.PHONY: paper test setup tex torch lock clean
 
 paper: setup tex
 	$(BIN)/snakemake --cores $(CORES)
@@ -25,6 +25,10 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 tex:
 	@tools/ensure-tex.sh
+
+# Optional: torch (CPU build) so the Adam-vs-torch test runs instead of being skipped.
+torch: setup
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-build-isolation -e '.[torch]'
 
 # Re-resolve the loose ranges of pyproject.toml into a new requirements.lock.
 lock:
