@@ -35,11 +35,12 @@ CONDA_ENV = "envs/pipeline.yaml"
 
 # Every results file whose named values become paper macros.
 FAMILIES = sorted(config["eta"]["families"])
-RESULTS = ["results/scurves.json", "results/moments.json", "results/accuracy.json"] + expand(
+TRAIN = config["train"]["problems"]
+RESULTS = ["results/scurves.json", "results/moments.json", "results/accuracy.json", "results/train.json"] + expand(
     "results/eta_{family}.json", family=FAMILIES
 )
 # Every figure the paper includes (PDF) and the notebooks/report show (PNG).
-FIGURES = ["scurves", "moments_m1", "moments_m2", "moment_errors", "eta_curves", "eta_peaks"]
+FIGURES = ["scurves", "moments_m1", "moments_m2", "moment_errors", "eta_curves", "eta_peaks", "train"]
 TABLES = ["moment_errors"]
 PAPER_SOURCES = sorted(glob.glob("paper/*.tex") + glob.glob("paper/sections/*.tex")) + [
     "paper/references.bib",
@@ -245,6 +246,83 @@ rule fig_eta:
         runtime=5,
     script:
         "src/scripts/fig_eta.py"
+
+
+# ---------------------------------------------------------------- real training: measured eta*(B, eps)
+# One job per (problem, eps) so the sweeps spread over cores or a cluster.
+rule train_sweep:
+    output:
+        csv="results/train/{problem}_eps{k}.csv",
+        json="results/train/{problem}_eps{k}.json",
+    wildcard_constraints:
+        problem="|".join(TRAIN),
+        k=r"\d+",
+    params:
+        problem=lambda w: TRAIN[w.problem],
+        seeds=config["train"]["seeds"],
+        beta1=config["train"]["beta1"],
+        beta2=config["train"]["beta2"],
+        lr_search=config["train"]["lr_search"],
+    log:
+        "logs/train_sweep_{problem}_eps{k}.log",
+    benchmark:
+        "logs/benchmarks/train_sweep_{problem}_eps{k}.tsv"
+    threads: 1
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    script:
+        "src/scripts/train_sweep.py"
+
+
+rule train_summary:
+    input:
+        [
+            f"results/train/{problem}_eps{k}.json"
+            for problem, cfg in TRAIN.items()
+            for k in range(len(cfg["log10_eps"]))
+        ],
+    output:
+        json="results/train.json",
+        npz="results/train.npz",
+    params:
+        problems=list(TRAIN),
+    log:
+        "logs/train_summary.log",
+    benchmark:
+        "logs/benchmarks/train_summary.tsv"
+    threads: 1
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "src/scripts/train_summary.py"
+
+
+rule fig_train:
+    input:
+        npz="results/train.npz",
+    output:
+        pdf="figures/train.pdf",
+        png="figures/train.png",
+    params:
+        problems=list(TRAIN),
+    log:
+        "logs/fig_train.log",
+    benchmark:
+        "logs/benchmarks/fig_train.tsv"
+    threads: 1
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "src/scripts/fig_train.py"
 
 
 # ---------------------------------------------------------------- numbers -> LaTeX macros

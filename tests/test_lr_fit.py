@@ -95,3 +95,21 @@ def test_refine_and_validation():
     lrs = np.geomspace(1e-3, 1.0, 10)
     arr = fits_to_arrays([fit_optimal_lr(lrs, _synthetic(lrs, np.log(0.03), 3, 0.05), n_boot=20)])
     assert arr["flag"][0] in FLAGS and arr["eta"].shape == (1,)
+
+
+def test_two_stage_search_recovers_a_known_minimum():
+    from adameps.lr_fit import two_stage_search
+
+    true = 3e-3
+    rng = np.random.default_rng(1)
+
+    def train(lrs):
+        base = 1.0 + (np.log(lrs) - np.log(true)) ** 2
+        return base[:, None] * (1 + 0.001 * rng.standard_normal((len(lrs), 4)))
+
+    fit, lrs, losses = two_stage_search(train, centre=1e-2, n_boot=50)
+    assert fit.flag == "ok"
+    assert abs(np.log(fit.eta / true)) < 0.05
+    assert np.all(np.diff(lrs) > 0) and losses.shape == (len(lrs), 4)
+    with pytest.raises(ValueError, match="centre"):
+        two_stage_search(train, centre=float("nan"))

@@ -185,3 +185,27 @@ def fits_to_arrays(fits):
         "bracketed": np.array([f.bracketed for f in fits]),
         "flag": np.array([f.flag for f in fits]),
     }
+
+
+def two_stage_search(train, centre, coarse=13, span_decades=6.0, fine=16, fine_halfspan_decades=0.6,
+                     n_boot=200, seed=0):
+    r"""Measure :math:`\eta^*` of ``train`` with a coarse-then-fine log grid of learning rates.
+
+    ``train(lrs) -> losses`` of shape ``(len(lrs), n_seed)``. Stage 1: ``coarse`` points over
+    ``span_decades`` decades centred on ``centre`` (e.g. the theory's prediction). Stage 2: ``fine``
+    points over :math:`\pm` ``fine_halfspan_decades`` around the stage-1 grid minimum. The fit
+    (:func:`fit_optimal_lr`) uses the union of both grids. Returns ``(fit, lrs, losses)``.
+    """
+    if not (np.isfinite(centre) and centre > 0):
+        raise ValueError(f"centre must be a positive finite learning rate, got {centre!r}")
+    lrs1 = centre * np.logspace(-span_decades / 2, span_decades / 2, coarse)
+    L1 = np.asarray(train(lrs1))
+    first = fit_optimal_lr(lrs1, L1, window=3, n_boot=0)
+    lrs2 = first.eta_grid * np.logspace(-fine_halfspan_decades, fine_halfspan_decades, fine)
+    lrs = np.concatenate([lrs1, lrs2])
+    losses = np.concatenate([L1, np.asarray(train(lrs2))])
+    order = np.argsort(lrs, kind="stable")
+    lrs, losses = lrs[order], losses[order]
+    keep = np.concatenate([[True], np.diff(lrs) > 0])  # the fine grid may repeat a coarse point
+    lrs, losses = lrs[keep], losses[keep]
+    return fit_optimal_lr(lrs, losses, window=3, n_boot=n_boot, seed=seed), lrs, losses

@@ -165,3 +165,18 @@ def plot_eta_peaks(ax, eps, peaks: dict, mf_peaks: dict) -> None:
     ax.set_xlabel(r"$\epsilon$")
     ax.set_ylabel(r"$B_{\mathrm{peak}}$")
     ax.legend(fontsize=7)
+
+
+def plot_train_eta(ax, B, eps, eta, log_se, theory, title) -> None:
+    r"""Measured :math:`\eta^*(B)` per :math:`\epsilon` (markers, bars = :math:`\pm` one bootstrap s.e. in log)
+    with the one-step theory's prediction (lines, same colour); log--log axes."""
+    colours = [PALETTE[c] for c in ("blue", "vermillion", "green", "purple", "orange", "skyblue", "black")]
+    for colour, e, y, s, t in zip(colours, eps, eta, log_se, theory):
+        s = np.where(np.isfinite(s), s, 0.0)
+        ax.errorbar(B, y, yerr=[y - y * np.exp(-s), y * np.exp(s) - y], fmt="o", ms=3, color=colour,
+                    capsize=1.5, label=rf"$\epsilon = 10^{{{np.log10(e):.0f}}}$")
+        ax.plot(B, t, "-", color=colour, lw=0.9)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(r"batch size $B$")
+    ax.set_title(title)
