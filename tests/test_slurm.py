@@ -3,7 +3,8 @@ a local run.
 
 A one-node cluster is brought up from Debian packages by tools/slurm-up.sh (installing
 slurm-wlm and munge if they are missing) and shut down by tools/slurm-down.sh afterwards, even
-on failure. That needs root and apt-get/dpkg: elsewhere the test is skipped with the reason.
+on failure. That needs root and apt-get/dpkg: elsewhere the test is skipped with the reason (printed, and
+listed by pytest's -ra summary); with CI set (.ci/run sets it) every such reason is a failure.
 Every rule except `paper` (LaTeX) runs: `--omit-from paper` keeps the test independent of TeX
 and picks up analysis rules added later without editing this file.
 """
@@ -30,8 +31,10 @@ ETC_CONF = Path("/etc/slurm/slurm.conf")
 
 
 def _skip(reason: str):
-    # Printed as well as reported (-ra), so a skip is never mistaken for a pass.
+    # Printed as well as reported (-ra), so a skip is never mistaken for a pass; on CI, a failure.
     print(f"test_slurm skipped: {reason}", file=sys.stderr)
+    if os.environ.get("CI"):
+        pytest.fail(f"CI is set but the SLURM test cannot run: {reason}")
     pytest.skip(reason)
 
 
@@ -60,10 +63,7 @@ def slurm_cluster(tmp_path_factory):
     if shutil.which("apt-get") is None or shutil.which("dpkg") is None:
         _skip("needs apt-get and dpkg (Debian packages slurm-wlm and munge)")
     if importlib.util.find_spec("snakemake_executor_plugin_slurm") is None:
-        msg = f"snakemake-executor-plugin-slurm is not installed in {sys.executable}'s environment"
-        if os.environ.get("CI"):
-            pytest.fail(msg)
-        _skip(msg)
+        _skip(f"snakemake-executor-plugin-slurm is not installed in {sys.executable}'s environment")
     if ETC_CONF.exists() and not ETC_CONF.is_symlink():
         _skip(f"{ETC_CONF} exists (a real SLURM installation); not replacing it with a test cluster")
     _ensure_packages()
