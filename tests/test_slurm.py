@@ -88,12 +88,29 @@ def slurm_cluster(tmp_path_factory):
         print(down.stdout, down.stderr, file=sys.stderr)
 
 
-def _squeue(scratch: Path) -> dict[str, tuple[str, str]]:
-    """job id -> (state, name) of every job the controller still remembers (MinJobAge is large)."""
-    out = subprocess.run(["squeue", "--states=all", "--noheader", "--format=%i|%T|%j"], capture_output=True,
-                         text=True, check=True, env={**os.environ, "SLURM_CONF": str(scratch / "etc/slurm.conf")}).stdout
-    rows = (line.split("|", 2) for line in out.splitlines() if line.strip())
-    return {i: (state, name) for i, state, name in rows}
+def _squeue(scratch: Path) -> dict[str, dict[str, str]]:
+    """job id -> state, name, CPUs, memory, time limit of every job the controller still remembers
+    (no accounting database: MinJobAge is large, so finished jobs stay listed)."""
+    keys = ("state", "name", "cpus", "mem", "time")
+    out = subprocess.run(["squeue", "--states=all", "--noheader", "--format=%i|%T|%j|%C|%m|%l"],
+                         capture_output=True, text=True, check=True,
+                         env={**os.environ, "SLURM_CONF": str(scratch / "etc/slurm.conf")}).stdout
+    rows = (line.split("|") for line in out.splitlines() if line.strip())
+    return {row[0]: dict(zip(keys, row[1:])) for row in rows}
+
+
+def _declared(log: str) -> dict[str, dict[str, str]]:
+    """rule -> the threads, mem_mb and runtime Snakemake printed for its job (from the Snakefile)."""
+    parts = re.split(r"^(?:local)?rule (\w+):$", log, flags=re.M)
+    out = {}
+    for rule, block in zip(parts[1::2], parts[2::2]):
+        mem = re.search(r"\bmem_mb=(\d+)", block).group(1)
+        runtime = int(re.search(r"\bruntime=(\d+)", block).group(1))
+        threads = re.search(r"^\s+threads: (\d+)$", block, re.M)
+        hours, minutes = divmod(runtime, 60)
+        out[rule] = {"cpus": threads.group(1) if threads else "1", "mem": f"{mem}M",
+                     "time": f"{hours}:{minutes:02d}:00" if hours else f"{minutes}:00"}
+    return out
 
 
 def test_analysis_via_slurm_matches_local(slurm_cluster, tmp_path):
@@ -102,19 +119,21 @@ def test_analysis_via_slurm_matches_local(slurm_cluster, tmp_path):
     log = proc.stdout + proc.stderr
 
     # Every job that ran was a SLURM job: one submission line per job, a SLURM log per job in
-    # .snakemake/slurm_logs/rule_<rule>/<jobid>.log, and squeue shows it COMPLETED under this run's id.
+    # .snakemake/slurm_logs/rule_<rule>/<jobid>.log, and squeue shows it COMPLETED under this run's
+    # id, with the CPUs (threads), memory (mem_mb) and time limit (runtime) its rule declares.
     ran = re.findall(r"^rule (\w+):", log, re.M)
     submitted = re.findall(r"submitted with SLURM jobid (\d+) \(log: (\S+?)\)", log)
     assert ran and "paper" not in ran, log
     assert len(submitted) == len(ran), log
     run_id = re.search(r"SLURM run ID: (\S+)", log).group(1)
-    queue = _squeue(slurm_cluster)
+    queue, declared = _squeue(slurm_cluster), _declared(log)
     for jobid, slurm_log in submitted:
         path = Path(slurm_log)
         assert path.is_file() and path.parent.parent == via_slurm / ".snakemake/slurm_logs", slurm_log
         assert path.name == f"{jobid}.log"
-        assert queue.get(jobid) == ("COMPLETED", run_id), (jobid, queue)
         assert "--executor slurm-jobstep" in path.read_text()
+        rule = path.parent.name.removeprefix("rule_")
+        assert queue.get(jobid) == {"state": "COMPLETED", "name": run_id, **declared[rule]}, (jobid, rule, queue)
     assert sorted(p.parent.name.removeprefix("rule_") for p in map(Path, dict(submitted).values())) == sorted(ran)
 
     # Byte-identical to the same targets built locally.
