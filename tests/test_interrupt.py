@@ -1,0 +1,115 @@
+"""A build of the whole DAG interrupted mid-way (SIGINT, as Ctrl-C sends it, and SIGTERM, as a
+scheduler or `kill` sends it, both to the whole process group) and then rerun gives exactly the
+outputs of an uninterrupted build, and leaves no partial file or incomplete marker behind.
+
+"Mid-way" is read from Snakemake's own progress lines ("k of n steps") and from files appearing,
+never from a sleep: the signal goes out either as soon as at least one job has finished
+(`after-first-job`: it hits the next analysis job while it runs) or once LaTeX has started
+writing paper/build/ (`during-latex`: it hits latexmk/pdflatex); the test checks that at least
+one job but not all had finished. The interrupted build runs with one core, so the remaining
+jobs (several seconds even on an idle machine) leave a wide window; on a slow machine the window
+only gets wider.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import TEST_CONFIG, copy_tree, output_hashes, require_tex, snakemake
+
+pytestmark = pytest.mark.slow
+
+PROGRESS = re.compile(r"^(\d+) of (\d+) steps", re.M)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """Output hashes of one uninterrupted build of the whole DAG (test config)."""
+    require_tex()
+    root = copy_tree(tmp_path_factory.mktemp("reference") / "repo")
+    snakemake(root, "--cores", "2")
+    hashes = output_hashes(root)
+    assert "paper/paper.pdf" in hashes
+    return hashes
+
+
+def _progress(log: Path) -> tuple[int, int] | None:
+    steps = PROGRESS.findall(log.read_text(errors="replace")) if log.exists() else []
+    return (int(steps[-1][0]), int(steps[-1][1])) if steps else None
+
+
+def leftovers(root: Path) -> list[str]:
+    """Partial files (``*.part``, ``.*.part``) anywhere in the tree, and Snakemake's incomplete markers."""
+    found = [p for p in root.rglob("*.part")]  # pathlib's * also matches names starting with "."
+    found += [p for p in (root / ".snakemake/incomplete").rglob("*") if p.is_file()]
+    return sorted(p.relative_to(root).as_posix() for p in found)
+
+
+def after_first_job(root: Path, log: str) -> bool:
+    done = PROGRESS.findall(log)
+    return bool(done) and int(done[-1][0]) >= 1
+
+
+def during_latex(root: Path, log: str) -> bool:
+    return re.search(r"^(local)?rule paper:", log, re.M) is not None and any((root / "paper/build").glob("paper.*"))
+
+
+MOMENTS = {"after-first-job": after_first_job, "during-latex": during_latex}
+
+
+def interrupted_build(root: Path, sig: signal.Signals, ready, timeout: float = 300) -> str:
+    """Start the whole build, send ``sig`` to its process group once ``ready(root, log)``; return its log."""
+    log = root / "interrupted.log"
+    cmd = [sys.executable, "-m", "snakemake", "--configfile", TEST_CONFIG, "--cores", "1"]
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd, cwd=root, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                                env={**os.environ, "MPLBACKEND": "Agg"})
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if ready(root, log.read_text(errors="replace")):
+                break
+            if proc.poll() is not None:
+                pytest.fail(f"build exited ({proc.returncode}) before {ready.__name__}:\n{log.read_text()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"not {ready.__name__} within {timeout} s:\n{log.read_text()}")
+            time.sleep(0.05)
+        os.killpg(proc.pid, sig)  # the process group: snakemake and the job it is running
+        rc = proc.wait(timeout=120)
+    finally:
+        if proc.poll() is None:  # never leave a build running behind a failed test
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    text = log.read_text(errors="replace")
+    k, n = _progress(log)
+    assert 1 <= k < n, f"all {n} jobs had finished before {sig.name} arrived; nothing was interrupted:\n{text}"
+    assert rc != 0, f"snakemake exited 0 after {sig.name}:\n{text}"
+    assert not (root / "paper/paper.pdf").exists(), text
+    return text
+
+
+@pytest.mark.parametrize("moment", MOMENTS)
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_interrupted_build_reruns_to_identical_outputs(reference, tmp_path, sig, moment):
+    root = copy_tree(tmp_path / "repo")
+    first = interrupted_build(root, sig, MOMENTS[moment])
+
+    rerun = snakemake(root, "--cores", "2")
+    rerun_log = rerun.stdout + rerun.stderr
+    assert "Nothing to be done" not in rerun_log, first
+    dry = snakemake(root, "-n")
+    assert "Nothing to be done" in dry.stdout + dry.stderr, dry.stdout + dry.stderr
+
+    assert leftovers(root) == [], f"left behind after {sig.name} and a rerun: {leftovers(root)}"
+    hashes = output_hashes(root)
+    assert hashes.keys() == reference.keys(), (sorted(hashes), sorted(reference))
+    differ = [k for k in hashes if hashes[k] != reference[k]]
+    assert not differ, f"outputs after {sig.name} + rerun differ from an uninterrupted build: {differ}"

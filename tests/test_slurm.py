@@ -1,0 +1,147 @@
+"""The analysis part of the DAG through a real SLURM cluster (profiles/slurm), byte-identical to
+a local run.
+
+A one-node cluster is brought up from Debian packages by tools/slurm-up.sh (installing
+slurm-wlm and munge if they are missing) and shut down by tools/slurm-down.sh afterwards, even
+on failure. That needs root and apt-get/dpkg: elsewhere the test is skipped with the reason (printed, and
+listed by pytest's -ra summary); with CI set (.ci/run sets it) every such reason is a failure.
+Every rule except `paper` (LaTeX) runs: `--omit-from paper` keeps the test independent of TeX
+and picks up analysis rules added later without editing this file.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, copy_tree, output_hashes, snakemake
+
+pytestmark = pytest.mark.slow
+
+ANALYSIS = ("--omit-from", "paper")
+ETC_CONF = Path("/etc/slurm/slurm.conf")
+
+
+def _skip(reason: str):
+    # Printed as well as reported (-ra), so a skip is never mistaken for a pass; on CI, a failure.
+    print(f"test_slurm skipped: {reason}", file=sys.stderr)
+    if os.environ.get("CI"):
+        pytest.fail(f"CI is set but the SLURM test cannot run: {reason}")
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _ensure_packages():
+    need = [c for c in ("slurmctld", "slurmd", "sbatch", "squeue", "munged", "mungekey") if shutil.which(c) is None]
+    if not need:
+        return
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "slurm-wlm", "munge"]):
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
+        if proc.returncode != 0:
+            pytest.fail(f"{' '.join(cmd)} failed ({proc.returncode}), needed for {need}:\n{proc.stdout}\n{proc.stderr}")
+
+
+@pytest.fixture(scope="module")
+def slurm_cluster(tmp_path_factory):
+    """A running one-node SLURM cluster; yields its scratch directory. Always shut down."""
+    if os.geteuid() != 0:
+        _skip("needs root to install slurm-wlm/munge and run slurmctld, slurmd and munged")
+    if shutil.which("apt-get") is None or shutil.which("dpkg") is None:
+        _skip("needs apt-get and dpkg (Debian packages slurm-wlm and munge)")
+    if importlib.util.find_spec("snakemake_executor_plugin_slurm") is None:
+        _skip(f"snakemake-executor-plugin-slurm is not installed in {sys.executable}'s environment")
+    if ETC_CONF.exists() and not ETC_CONF.is_symlink():
+        _skip(f"{ETC_CONF} exists (a real SLURM installation); not replacing it with a test cluster")
+    _ensure_packages()
+
+    scratch = tmp_path_factory.mktemp("slurm")
+    env = {**os.environ, "SLURMCTLD_PORT": str(_free_port()), "SLURMD_PORT": str(_free_port())}
+    saved = os.environ.get("SLURM_CONF")
+    try:
+        up = subprocess.run([str(ROOT / "tools/slurm-up.sh"), str(scratch)], capture_output=True,
+                            text=True, env=env, timeout=180)
+        if up.returncode != 0:
+            pytest.fail(f"tools/slurm-up.sh failed ({up.returncode}):\n{up.stdout}\n{up.stderr}")
+        os.environ["SLURM_CONF"] = str(scratch / "etc/slurm.conf")
+        yield scratch
+    finally:
+        if saved is None:
+            os.environ.pop("SLURM_CONF", None)
+        else:
+            os.environ["SLURM_CONF"] = saved
+        down = subprocess.run([str(ROOT / "tools/slurm-down.sh"), str(scratch)], capture_output=True,
+                              text=True, timeout=120)
+        print(down.stdout, down.stderr, file=sys.stderr)
+
+
+def _squeue(scratch: Path) -> dict[str, dict[str, str]]:
+    """job id -> state, name, CPUs, memory, time limit of every job the controller still remembers
+    (no accounting database: MinJobAge is large, so finished jobs stay listed)."""
+    keys = ("state", "name", "cpus", "mem", "time")
+    out = subprocess.run(["squeue", "--states=all", "--noheader", "--format=%i|%T|%j|%C|%m|%l"],
+                         capture_output=True, text=True, check=True,
+                         env={**os.environ, "SLURM_CONF": str(scratch / "etc/slurm.conf")}).stdout
+    rows = (line.split("|") for line in out.splitlines() if line.strip())
+    return {row[0]: dict(zip(keys, row[1:])) for row in rows}
+
+
+def _declared(log: str) -> dict[str, dict[str, str]]:
+    """rule -> the threads, mem_mb and runtime Snakemake printed for its job (from the Snakefile)."""
+    parts = re.split(r"^(?:local)?rule (\w+):$", log, flags=re.M)
+    out = {}
+    for rule, block in zip(parts[1::2], parts[2::2]):
+        mem = re.search(r"\bmem_mb=(\d+)", block).group(1)
+        runtime = int(re.search(r"\bruntime=(\d+)", block).group(1))
+        threads = re.search(r"^\s+threads: (\d+)$", block, re.M)
+        hours, minutes = divmod(runtime, 60)
+        out[rule] = {"cpus": threads.group(1) if threads else "1", "mem": f"{mem}M",
+                     "time": f"{hours}:{minutes:02d}:00" if hours else f"{minutes}:00"}
+    return out
+
+
+def test_analysis_via_slurm_matches_local(slurm_cluster, tmp_path):
+    via_slurm = copy_tree(tmp_path / "slurm" / "repo")
+    proc = snakemake(via_slurm, "--workflow-profile", "profiles/slurm", *ANALYSIS, timeout=600)
+    log = proc.stdout + proc.stderr
+
+    # Every job that ran was a SLURM job: one submission line per job, a SLURM log per job in
+    # .snakemake/slurm_logs/rule_<rule>/<jobid>.log, and squeue shows it COMPLETED under this run's
+    # id, with the CPUs (threads), memory (mem_mb) and time limit (runtime) its rule declares.
+    ran = re.findall(r"^rule (\w+):", log, re.M)
+    submitted = re.findall(r"submitted with SLURM jobid (\d+) \(log: (\S+?)\)", log)
+    assert ran and "paper" not in ran, log
+    assert len(submitted) == len(ran), log
+    run_id = re.search(r"SLURM run ID: (\S+)", log).group(1)
+    queue, declared = _squeue(slurm_cluster), _declared(log)
+    for jobid, slurm_log in submitted:
+        path = Path(slurm_log)
+        assert path.is_file() and path.parent.parent == via_slurm / ".snakemake/slurm_logs", slurm_log
+        assert path.name == f"{jobid}.log"
+        assert "--executor slurm-jobstep" in path.read_text()
+        rule = path.parent.name.removeprefix("rule_")
+        assert queue.get(jobid) == {"state": "COMPLETED", "name": run_id, **declared[rule]}, (jobid, rule, queue)
+    assert sorted(p.parent.name.removeprefix("rule_") for p in map(Path, dict(submitted).values())) == sorted(ran)
+
+    # Byte-identical to the same targets built locally.
+    local = copy_tree(tmp_path / "local" / "repo")
+    local_log = snakemake(local, "--cores", "2", *ANALYSIS)
+    assert "SLURM" not in local_log.stdout + local_log.stderr
+    a, b = output_hashes(via_slurm), output_hashes(local)
+    assert a.keys() == b.keys() and "results/scurves.json" in a and "figures/scurves.pdf" in a, (a, b)
+    assert "paper/paper.pdf" not in a
+    differ = [k for k in a if a[k] != b[k]]
+    assert not differ, f"outputs differ between the SLURM and the local run: {differ}"
