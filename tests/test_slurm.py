@@ -129,12 +129,16 @@ def test_analysis_via_slurm_matches_local(slurm_cluster, tmp_path):
     queue, declared = _squeue(slurm_cluster), _declared(log)
     for jobid, slurm_log in submitted:
         path = Path(slurm_log)
-        assert path.is_file() and path.parent.parent == via_slurm / ".snakemake/slurm_logs", slurm_log
+        # .snakemake/slurm_logs/rule_<rule>[/<wildcard values>]/<jobid>.log
+        rule_dir = next(p for p in path.parents if p.name.startswith("rule_"))
+        assert path.is_file() and rule_dir.parent == via_slurm / ".snakemake/slurm_logs", slurm_log
         assert path.name == f"{jobid}.log"
         assert "--executor slurm-jobstep" in path.read_text()
-        rule = path.parent.name.removeprefix("rule_")
+        rule = rule_dir.name.removeprefix("rule_")
         assert queue.get(jobid) == {"state": "COMPLETED", "name": run_id, **declared[rule]}, (jobid, rule, queue)
-    assert sorted(p.parent.name.removeprefix("rule_") for p in map(Path, dict(submitted).values())) == sorted(ran)
+    rules_of_logs = [next(q for q in Path(p).parents if q.name.startswith("rule_")).name.removeprefix("rule_")
+                     for p in dict(submitted).values()]
+    assert sorted(rules_of_logs) == sorted(ran)
 
     # Byte-identical to the same targets built locally.
     local = copy_tree(tmp_path / "local" / "repo")
