@@ -20,14 +20,15 @@ __all__ = ["update_map", "moments_mc"]
 
 
 def update_map(kind, x, b):
-    r"""The update map :math:`\varphi(x; b)` of ``kind`` (vectorised; ``b > 0`` except for sign).
+    r"""The update map :math:`\varphi(x; b)` of ``kind`` (vectorised over ``x``; ``b >= 0``).
 
     sign: :math:`\operatorname{sign}(x)`; softsign: :math:`x/\sqrt{x^2+b^2}`;
     clip: :math:`\operatorname{clip}(x/b,-1,1)`; adam: :math:`x/(|x|+b)`.
+    A scalar ``b = 0`` gives sign for every kind (their common limit).
     """
     x = np.asarray(x, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
-    if kind == "sign":
+    if kind == "sign" or (kind in KINDS and b.ndim == 0 and b == 0):
         return np.sign(x)
     if kind == "softsign":
         return x / np.hypot(x, b)

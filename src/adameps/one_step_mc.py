@@ -16,20 +16,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from adameps.montecarlo import update_map
 from adameps.optimal_lr import _check_B, _check_eps, _check_kind
 from adameps.problems import validate_problem_arrays
 
 __all__ = ["OneStepMC", "sample_updates", "one_step_mc"]
-
-
-def _phi(kind, x, eps):
-    if kind == "sign" or eps == 0:
-        return np.sign(x)
-    if kind == "softsign":
-        return x / np.sqrt(x * x + eps * eps)
-    if kind == "clip":
-        return np.clip(x / eps, -1.0, 1.0)
-    return x / (np.abs(x) + eps)
 
 
 def sample_updates(g, sigma, eps, B, K, rng, kind="softsign"):
@@ -41,7 +32,7 @@ def sample_updates(g, sigma, eps, B, K, rng, kind="softsign"):
     sigma = np.asarray(sigma, float)
     rng = np.random.default_rng(rng)
     z = rng.standard_normal((int(K), g.size))
-    return _phi(kind, g + sigma * z / np.sqrt(B), eps)
+    return update_map(kind, g + sigma * z / np.sqrt(B), eps)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 
 from adameps.moments import moments
+from adameps.montecarlo import update_map
 from adameps.problems import validate_problem_arrays
 
 __all__ = [
@@ -168,17 +169,6 @@ def eta_star_limit_large_eps_post(g, H, sigma, B, sigma2=None):
     return (g @ g / (g @ H @ g + np.pi * s2 * np.trace(H) / (2 * Bv))).reshape(shape)
 
 
-def _deterministic_update(kind, g, eps):
-    # phi(g; eps) without noise: the B -> inf limit of m1 (and m2 = m1^2).
-    if kind == "sign" or eps == 0:
-        return np.sign(g)
-    if kind == "softsign":
-        return g / np.sqrt(g * g + eps * eps)
-    if kind == "clip":
-        return np.clip(g / eps, -1.0, 1.0)
-    return g / (np.abs(g) + eps)
-
-
 def eta_star_limit_large_B(g, H, eps, kind="softsign"):
     """``lim_{B->inf} eta_star = u^T g / u^T H u`` with ``u = phi(g; eps)`` noiseless.
 
@@ -187,7 +177,8 @@ def eta_star_limit_large_B(g, H, eps, kind="softsign"):
     g, H, _ = validate_problem_arrays(g, H, np.ones(np.size(g)))
     eps = _check_eps(eps)
     kind = _check_kind(kind)
-    u = _deterministic_update(kind, g, eps)
+    # phi(g; eps) without noise: the B -> inf limit of m1 (and m2 = m1^2).
+    u = update_map(kind, g, eps)
     num = u @ g
     return 0.0 if num == 0 else float(num / (u @ H @ u))
 

@@ -119,6 +119,13 @@ def _check_positive(name, value):
     return value
 
 
+def _check_nonnegative(name, value):
+    value = float(value)
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be finite and >= 0, got {value!r}")
+    return value
+
+
 def _haar_orthogonal(n, rng):
     # QR of a Gaussian matrix, with the signs of R's diagonal folded into Q, is
     # Haar distributed (Mezzadri 2007); without the sign fix it is not.
@@ -157,14 +164,10 @@ def dense_powerlaw(n, alpha=1.0, seed=0, noise_scale=1.0, grad_scale=1.0, noise_
     log-normal jitter so the per-coordinate ratios sigma_i^2/(g_i^2+eps^2) vary).
     """
     n = _check_n(n)
-    alpha = float(alpha)
-    if not np.isfinite(alpha) or alpha < 0:
-        raise ValueError(f"alpha must be finite and >= 0, got {alpha!r}")
+    alpha = _check_nonnegative("alpha", alpha)
     noise_scale = _check_positive("noise_scale", noise_scale)
     grad_scale = _check_positive("grad_scale", grad_scale)
-    noise_spread = float(noise_spread)
-    if not np.isfinite(noise_spread) or noise_spread < 0:
-        raise ValueError(f"noise_spread must be finite and >= 0, got {noise_spread!r}")
+    noise_spread = _check_nonnegative("noise_spread", noise_spread)
     rng = np.random.default_rng(seed)
     lam = np.arange(1, n + 1, dtype=float) ** (-alpha)
     q = _haar_orthogonal(n, rng)
@@ -203,9 +206,7 @@ def low_rank_dominated(
     spike = n * floor if spike is None else _check_positive("spike", spike)
     noise_scale = _check_positive("noise_scale", noise_scale)
     grad_scale = _check_positive("grad_scale", grad_scale)
-    noise_spread = float(noise_spread)
-    if not np.isfinite(noise_spread) or noise_spread < 0:
-        raise ValueError(f"noise_spread must be finite and >= 0, got {noise_spread!r}")
+    noise_spread = _check_nonnegative("noise_spread", noise_spread)
     rng = np.random.default_rng(seed)
     g = grad_scale * rng.standard_normal(n)
     s = np.where(g >= 0, 1.0, -1.0)
