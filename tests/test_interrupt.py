@@ -65,13 +65,20 @@ def during_latex(root: Path, log: str) -> bool:
 MOMENTS = {"after-first-job": after_first_job, "during-latex": during_latex}
 
 
+def _default_sigint():
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def interrupted_build(root: Path, sig: signal.Signals, ready, timeout: float = 300) -> str:
     """Start the whole build, send ``sig`` to its process group once ``ready(root, log)``; return its log."""
     log = root / "interrupted.log"
     cmd = [sys.executable, "-m", "snakemake", "--configfile", TEST_CONFIG, "--cores", "1"]
     with open(log, "w") as out:
+        # A build started from a background job of a non-interactive shell (as CI harnesses may
+        # do) inherits SIGINT as ignored; restore the default so Ctrl-C reaches Snakemake as it
+        # would in a terminal.
         proc = subprocess.Popen(cmd, cwd=root, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                                env={**os.environ, "MPLBACKEND": "Agg"})
+                                env={**os.environ, "MPLBACKEND": "Agg"}, preexec_fn=_default_sigint)
     try:
         deadline = time.monotonic() + timeout
         while True:
