@@ -40,7 +40,7 @@ RESULTS = ["results/scurves.json", "results/moments.json", "results/accuracy.jso
     "results/eta_{family}.json", family=FAMILIES
 )
 # Every figure the paper includes (PDF) and the notebooks/report show (PNG).
-FIGURES = ["scurves", "moments_m1", "moments_m2", "moment_errors", "eta_curves", "eta_peaks", "train"]
+FIGURES = ["scurves", "moments_m1", "moments_m2", "moment_errors", "eta_curves", "eta_peaks", "eta_limits", "train"]
 TABLES = ["moment_errors"]
 PAPER_SOURCES = sorted(glob.glob("paper/*.tex") + glob.glob("paper/sections/*.tex")) + [
     "paper/references.bib",
@@ -232,6 +232,8 @@ rule fig_eta:
         curves_png="figures/eta_curves.png",
         peaks_pdf="figures/eta_peaks.pdf",
         peaks_png="figures/eta_peaks.png",
+        limits_pdf="figures/eta_limits.pdf",
+        limits_png="figures/eta_limits.png",
     params:
         families=FAMILIES,
     log:

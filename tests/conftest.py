@@ -10,6 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests draw the same examples on every run (reproducible CI), with no per-example
+# deadline (the machines are shared and noisy).
+settings.register_profile("reproducible", derandomize=True, deadline=None)
+settings.load_profile("reproducible")
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_CONFIG = "config/test.yaml"

@@ -180,3 +180,29 @@ def plot_train_eta(ax, B, eps, eta, log_se, theory, title) -> None:
     ax.set_yscale("log")
     ax.set_xlabel(r"batch size $B$")
     ax.set_title(title)
+
+
+def plot_large_eps_convergence(ax, eps, gaps: dict, post_gaps: dict) -> None:
+    r""":math:`\max_B |\eta^*/\epsilon \,/\, \eta^*_{\mathrm{SGD}} - 1|` against :math:`\epsilon` per family
+    (solid), and the post's :math:`\pi/2` limit's gap from the exact limit (dashed, constant)."""
+    colours = [PALETTE[c] for c in ("blue", "vermillion", "green", "purple")]
+    for colour, (name, gap) in zip(colours, gaps.items()):
+        ax.plot(eps, gap, "o-", ms=2.5, color=colour, label=name)
+        ax.axhline(post_gaps[name], color=colour, ls="--", lw=0.8)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(r"$\epsilon$")
+    ax.set_ylabel("gap to the SGD limit")
+    ax.legend(fontsize=6, loc="lower left")
+
+
+def plot_log_ratio_map(ax, B, eps, ratio, title, vmax):
+    r"""Map of :math:`|\log(\text{approx}/\text{exact})|` over the :math:`(B, \epsilon)` plane."""
+    mesh = ax.pcolormesh(B, eps, np.abs(np.log(ratio)), shading="nearest", vmin=0.0, vmax=vmax,
+                         cmap="viridis", rasterized=True)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(r"$B$")
+    ax.set_title(title)
+    ax.grid(False)
+    return mesh

@@ -39,3 +39,18 @@ peaks = {f.replace("_", " "): np.where(data[f]["surging"], data[f]["peaks"], np.
 mf_peaks = {f.replace("_", " "): data[f]["mf_peaks"] for f in families}
 plotting.plot_eta_peaks(ax, eps, peaks, mf_peaks)
 _common.save_figure(fig, snakemake.output.peaks_pdf, snakemake.output.peaks_png)  # noqa: F821
+
+# eps -> inf: eta*/eps against SGD's optimum, and the mean field's error over the (B, eps) plane.
+fig, axes = plt.subplots(1, 1 + len(families), figsize=plotting.figsize(1.0, 0.30), layout="constrained",
+                         gridspec_kw={"width_ratios": [1.5] + [1] * len(families)})
+gaps = {f.replace("_", " "): np.max(np.abs(data[f]["exact"] / data[f]["eps"][:, None] / data[f]["sgd"] - 1), axis=1)
+        for f in families}
+post_gaps = {f.replace("_", " "): np.max(np.abs(data[f]["sgd_post"] / data[f]["sgd"] - 1)) for f in families}
+plotting.plot_large_eps_convergence(axes[0], eps, gaps, post_gaps)
+vmax = max(np.max(np.abs(np.log(data[f]["mf_2024"] / data[f]["exact"]))) for f in families)
+for ax, f in zip(axes[1:], families):
+    mesh = plotting.plot_log_ratio_map(ax, data[f]["B"], data[f]["eps"], data[f]["mf_2024"] / data[f]["exact"],
+                                       f.replace("_", " "), vmax)
+axes[1].set_ylabel(r"$\epsilon$")
+fig.colorbar(mesh, ax=list(axes[1:]), label=r"$|\log(\eta^*_{\mathrm{mf}}/\eta^*)|$", shrink=0.9)
+_common.save_figure(fig, snakemake.output.limits_pdf, snakemake.output.limits_png)  # noqa: F821
