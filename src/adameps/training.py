@@ -116,7 +116,21 @@ class Adam:
         return theta
 
 
-class SoftSignSGD:
+class _Stateless:
+    """An update ``theta <- theta - lr * direction(grad)`` with no optimiser state."""
+
+    def __init__(self, eps=None):  # eps accepted (and unused) so make_optimizer treats all alike
+        pass
+
+    def init(self, theta):
+        return {}
+
+    def step(self, theta, grad, state, lr):
+        theta -= lr * self.direction(grad)
+        return theta
+
+
+class SoftSignSGD(_Stateless):
     r"""SoftSignSGD: :math:`\theta \leftarrow \theta - \eta\, g/\sqrt{g^2+\varepsilon^2}`.
 
     Stateless; :math:`\varepsilon = 0` gives :class:`SignSGD` (``sign(0) = 0``).
@@ -131,48 +145,28 @@ class SoftSignSGD:
         if not self.eps >= 0:
             raise ValueError(f"eps must be >= 0, got {eps}")
 
-    def init(self, theta):
-        return {}
-
-    def step(self, theta, grad, state, lr):
+    def direction(self, grad):
         if self.eps == 0.0:
-            u = np.sign(grad)  # avoids 0/0 at g = 0 and g*g underflow
-        else:
-            u = grad / np.sqrt(grad * grad + self.eps * self.eps)
-        theta -= lr * u
-        return theta
+            return np.sign(grad)  # avoids 0/0 at g = 0 and g*g underflow
+        return grad / np.sqrt(grad * grad + self.eps * self.eps)
 
 
-class SignSGD:
+class SignSGD(_Stateless):
     r"""SignSGD: :math:`\theta \leftarrow \theta - \eta\, \mathrm{sign}(g)` (``sign(0) = 0``)."""
 
     name = "sign"
 
-    def __init__(self, eps=None):
-        pass
-
-    def init(self, theta):
-        return {}
-
-    def step(self, theta, grad, state, lr):
-        theta -= lr * np.sign(grad)
-        return theta
+    def direction(self, grad):
+        return np.sign(grad)
 
 
-class SGD:
+class SGD(_Stateless):
     r"""Plain SGD: :math:`\theta \leftarrow \theta - \eta\, g`."""
 
     name = "sgd"
 
-    def __init__(self, eps=None):
-        pass
-
-    def init(self, theta):
-        return {}
-
-    def step(self, theta, grad, state, lr):
-        theta -= lr * grad
-        return theta
+    def direction(self, grad):
+        return grad
 
 
 def make_optimizer(name, eps=1e-8, beta1=0.9, beta2=0.999):
