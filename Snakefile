@@ -51,6 +51,7 @@ PAPER_SOURCES = sorted(glob.glob("paper/*.tex") + glob.glob("paper/sections/*.te
 rule all:
     input:
         "paper/paper.pdf",
+        "dist/arxiv-source.tar.gz",
 
 
 # ---------------------------------------------------------------- S-curves (the post's first figure)
@@ -358,7 +359,8 @@ rule paper:
         expand("paper/generated/table_{table}.tex", table=TABLES),
         expand("figures/{fig}.pdf", fig=FIGURES),
     output:
-        "paper/paper.pdf",
+        pdf="paper/paper.pdf",
+        bbl="paper/build/paper.bbl",
     params:
         source_date_epoch=SOURCE_DATE_EPOCH,
     log:
@@ -378,3 +380,27 @@ rule paper:
         "(cd paper && export SOURCE_DATE_EPOCH={params.source_date_epoch} FORCE_SOURCE_DATE=1"
         " && latexmk -r latexmkrc paper.tex && cp build/paper.pdf .paper.pdf.part"
         " && mv .paper.pdf.part paper.pdf) > {log} 2>&1"
+
+
+rule arxiv:
+    input:
+        tex=[p for p in PAPER_SOURCES if p.endswith(".tex")],
+        generated=[*rules.numbers.output, *expand("paper/generated/table_{table}.tex", table=TABLES)],
+        figures=expand("figures/{fig}.pdf", fig=FIGURES),
+        bbl=rules.paper.output.bbl,
+    output:
+        "dist/arxiv-source.tar.gz",
+    params:
+        mtime=SOURCE_DATE_EPOCH,
+    log:
+        "logs/arxiv.log",
+    benchmark:
+        "logs/benchmarks/arxiv.tsv"
+    threads: 1
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=500,
+        runtime=5,
+    script:
+        "src/scripts/arxiv_bundle.py"

@@ -64,8 +64,9 @@ def snakemake(cwd: Path, *args: str, check: bool = True, timeout: float = 600) -
 
 
 def output_hashes(root: Path) -> dict[str, str]:
-    """sha256 of every pipeline output: results, figures, generated LaTeX and the PDF."""
+    """sha256 of every pipeline output: results, figures, generated LaTeX, the PDF and the arXiv bundle."""
     files = []
-    for pattern in ("results/**/*", "figures/*.pdf", "figures/*.png", "paper/generated/*", "paper/paper.pdf"):
+    for pattern in ("results/**/*", "figures/*.pdf", "figures/*.png", "paper/generated/*", "paper/paper.pdf",
+                    "dist/*"):
         files += [p for p in root.glob(pattern) if p.is_file()]
     return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(files)}
