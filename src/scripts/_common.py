@@ -106,6 +106,19 @@ def value(v, description: str, fmt: str = "sig", digits: int = 3) -> dict:
     return {"value": v, "fmt": fmt, "digits": digits, "description": description}
 
 
+class Values(dict):
+    """The named scalars of one results file; ``add`` refuses to set a key twice."""
+
+    def __init__(self, digits: int = 3):
+        super().__init__()
+        self.digits = digits
+
+    def add(self, key: str, v, description: str, fmt: str = "sig", digits: int | None = None) -> None:
+        if key in self:
+            raise ValueError(f"results value {key!r} set twice")
+        self[key] = value(v, description, fmt, self.digits if digits is None else digits)
+
+
 def write_results(path, *, namespace: str, snakemake, script: str, values: dict, params=None) -> None:
     """Write a results JSON in the format above (keys sorted, so the bytes are reproducible)."""
     doc = {

@@ -42,8 +42,8 @@ for e in eps:
     log.info("eps=%.3g: exact peak %s, mean-field peak %s", e, peak, mf_peak)
 peaks, mf_peaks, strength = np.array(peaks), np.array(mf_peaks), np.array(strength)
 
-values = {}
-v = lambda key, x, what, fmt="sig", digits=3: values.__setitem__(key, _common.value(x, what, fmt, digits))  # noqa: E731
+values = _common.Values(digits=3)
+v = values.add
 for variant, eta_mf in mf.items():
     err = np.abs(np.log(eta_mf / exact))  # (n_eps, n_B)
     i, j = np.unravel_index(np.argmax(err), err.shape)

@@ -19,8 +19,8 @@ from adameps import theory_inputs as ti  # noqa: E402
 
 log = _common.setup(snakemake)  # noqa: F821
 docs = [json.loads(Path(path).read_text()) for path in snakemake.input]  # noqa: F821
-values, arrays = {}, {}
-v = lambda key, x, what, fmt="sig", digits=2: values.__setitem__(key, _common.value(x, what, fmt, digits))  # noqa: E731
+values, arrays = _common.Values(digits=2), {}
+v = values.add
 
 for problem in snakemake.params.problems:  # noqa: F821
     sweeps = sorted((d for d in docs if d["problem"] == problem), key=lambda d: d["eps"])
