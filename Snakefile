@@ -10,6 +10,7 @@
 # Run: `snakemake --cores 4` (the profile in profiles/default is picked up automatically).
 
 import glob
+import sys
 
 from snakemake.utils import min_version, validate
 
@@ -29,6 +30,11 @@ check_less(config, "eta.B.log10_min", "eta.B.log10_max")
 
 # Fixed build date, so two clean builds produce byte-identical PDFs.
 SOURCE_DATE_EPOCH = 1731888000  # 2024-11-18, the date of the source post
+
+# The paper build fails on any LaTeX/BibTeX warning and on boxes overfull by more than this.
+MAX_OVERFULL_PT = 1.0
+# The interpreter running Snakemake: it imports adameps (see the top of this file) in every mode.
+PYTHON = sys.executable
 
 # With `--sdm conda` every job runs in this environment: the pins of requirements.lock, inline.
 CONDA_ENV = "envs/pipeline.yaml"
@@ -363,6 +369,7 @@ rule paper:
         bbl="paper/build/paper.bbl",
     params:
         source_date_epoch=SOURCE_DATE_EPOCH,
+        max_overfull_pt=MAX_OVERFULL_PT,
     log:
         "logs/paper.log",
     benchmark:
@@ -375,11 +382,13 @@ rule paper:
         runtime=10,
     shell:
         # latexmkrc makes pdflatex non-interactive and turns undefined references,
-        # citations and macros into errors; the copy is atomic so a failed build
-        # leaves no paper.pdf behind.
+        # citations and macros into errors; check_latex_log.py fails on every other
+        # warning and on overfull boxes; the copy is atomic so a failed build leaves
+        # no paper.pdf behind.
         "(cd paper && export SOURCE_DATE_EPOCH={params.source_date_epoch} FORCE_SOURCE_DATE=1"
-        " && latexmk -r latexmkrc paper.tex && cp build/paper.pdf .paper.pdf.part"
-        " && mv .paper.pdf.part paper.pdf) > {log} 2>&1"
+        " && latexmk -r latexmkrc paper.tex"
+        " && {PYTHON} ../src/scripts/check_latex_log.py build/paper.log build/paper.blg {params.max_overfull_pt}"
+        " && cp build/paper.pdf .paper.pdf.part && mv .paper.pdf.part paper.pdf) > {log} 2>&1"
 
 
 rule arxiv:

@@ -115,3 +115,21 @@ def test_arxiv_bundle_compiles_with_pdflatex_alone(built, tmp_path):
     log = (tmp_path / "paper.log").read_text(errors="replace")
     assert not re.search(r"(Citation|Reference) `[^']*' on page \d+ undefined", log), log[-3000:]
     assert (tmp_path / "paper.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_overfull_box_fails_the_build(built):
+    """A paragraph that sticks out of the text block stops rule `paper`, naming the box, and leaves
+    no paper.pdf behind. (Runs last in this module: it restores the tree and rebuilds.)"""
+    intro = built / "paper/sections/introduction.tex"
+    prose = intro.read_text()
+    try:
+        intro.write_text(prose + "\n\\noindent " + "Unbreakable" * 12 + "\n")
+        proc = snakemake(built, "--cores", "1", check=False)
+        assert proc.returncode != 0
+        log = (built / "logs/paper.log").read_text()
+        assert re.search(r"Overfull \\hbox \([\d.]+pt > 1\.0pt\) in paragraph", log), log[-2000:]
+        assert not (built / "paper/paper.pdf").exists()
+    finally:
+        intro.write_text(prose)
+        snakemake(built, "--cores", "1")
+    assert (built / "paper/paper.pdf").read_bytes().startswith(b"%PDF")

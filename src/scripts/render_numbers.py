@@ -57,7 +57,7 @@ script_base = f"{url}/blob/main/" if url else "run:../"
 macros.insert(0, f"% config repository_url\n\\newcommand{{\\ScriptBase}}{{{script_base}}}")
 _common.write_bytes(snakemake.output.macros, (header + "\n".join(macros) + "\n").encode())  # noqa: F821
 table = [
-    r"\begin{longtable}{@{}>{\footnotesize}l l >{\raggedright\arraybackslash}p{0.31\linewidth}@{}}",
+    r"\begin{longtable}{@{}>{\scriptsize}l l >{\raggedright\arraybackslash}p{0.37\linewidth}@{}}",
     r"\toprule",
     r"Macro & Value & Meaning \\",
     r"\endhead",
