@@ -10,7 +10,6 @@
 # Run: `snakemake --cores 4` (the profile in profiles/default is picked up automatically).
 
 import glob
-import sys
 
 from snakemake.utils import min_version, validate
 
@@ -33,8 +32,6 @@ SOURCE_DATE_EPOCH = 1731888000  # 2024-11-18, the date of the source post
 
 # The paper build fails on any LaTeX/BibTeX warning and on boxes overfull by more than this.
 MAX_OVERFULL_PT = 1.0
-# The interpreter running Snakemake: it imports adameps (see the top of this file) in every mode.
-PYTHON = sys.executable
 
 # With `--sdm conda` every job runs in this environment: the pins of requirements.lock, inline.
 CONDA_ENV = "envs/pipeline.yaml"
@@ -380,15 +377,8 @@ rule paper:
     resources:
         mem_mb=2000,
         runtime=10,
-    shell:
-        # latexmkrc makes pdflatex non-interactive and turns undefined references,
-        # citations and macros into errors; check_latex_log.py fails on every other
-        # warning and on overfull boxes; the copy is atomic so a failed build leaves
-        # no paper.pdf behind.
-        "(cd paper && export SOURCE_DATE_EPOCH={params.source_date_epoch} FORCE_SOURCE_DATE=1"
-        " && latexmk -r latexmkrc paper.tex"
-        " && {PYTHON} ../src/scripts/check_latex_log.py build/paper.log build/paper.blg {params.max_overfull_pt}"
-        " && cp build/paper.pdf .paper.pdf.part && mv .paper.pdf.part paper.pdf) > {log} 2>&1"
+    script:
+        "src/scripts/build_paper.py"
 
 
 rule arxiv:

@@ -1,0 +1,41 @@
+"""Rule `paper`: compile paper/ with latexmk, then fail on what latexmk lets through.
+
+latexmkrc makes pdflatex non-interactive and turns undefined references, citations and macros
+into errors. After it, adameps.latexlog finds every remaining LaTeX/package/class/pdfTeX warning,
+every BibTeX warning and every box overfull by more than `max_overfull_pt`; any of them fails
+the rule. The PDF is copied into place atomically, so a failed build leaves no paper.pdf behind.
+"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+import _common  # noqa: E402
+
+import os  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+
+from adameps.latexlog import blg_problems, log_problems  # noqa: E402
+
+log = _common.setup(snakemake)  # noqa: F821
+p = snakemake.params  # noqa: F821
+# A fixed date (and no build-time metadata, see paper.tex) makes two clean builds byte-identical.
+env = {**os.environ, "SOURCE_DATE_EPOCH": str(p.source_date_epoch), "FORCE_SOURCE_DATE": "1"}
+proc = subprocess.run(["latexmk", "-r", "latexmkrc", "paper.tex"], cwd="paper", env=env,
+                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+log.info("latexmk (exit %d):\n%s", proc.returncode, proc.stdout)
+if proc.returncode:
+    sys.exit(f"latexmk failed (exit {proc.returncode}); see {snakemake.log[0]} and paper/build/paper.log")  # noqa: F821
+
+build = Path("paper/build")
+problems = [f"paper.log: {x}" for x in log_problems((build / "paper.log").read_text(errors="replace"),
+                                                    p.max_overfull_pt)]
+problems += [f"paper.blg: {x}" for x in blg_problems((build / "paper.blg").read_text(errors="replace"))]
+for x in problems:
+    log.error("%s", x)
+if problems:
+    sys.exit(f"{len(problems)} LaTeX/BibTeX problem(s), listed in {snakemake.log[0]}:\n" + "\n".join(problems))  # noqa: F821
+log.info("no warnings, no box overfull by more than %spt", p.max_overfull_pt)
+with _common.atomic_path(snakemake.output.pdf) as tmp:  # noqa: F821
+    shutil.copyfile(build / "paper.pdf", tmp)
