@@ -50,8 +50,8 @@ v("window_over_b_noise", 10.0 ** cfg["log10_B_window"], "upper end of the small-
 v("b_max_over_b_noise", x[-1], "largest B / B_noise of the grid", "sci", 1)
 v("tolerance", tol, "|D| counted as breaking the square-root rule")
 v("n_b_ref", len(b_ref), "number of reference b values (curves per family and rule)", "int")
-v("b_min", b_ref.min(), "smallest reference b", "sig", 2)
-v("b_max", b_ref.max(), "largest reference b", "sig", 2)
+v("b_min", b_ref.min(), "smallest reference b", "sig", 1)
+v("b_max", b_ref.max(), "largest reference b", "sig", 1)
 arrays = {"x": x, "b": b_ref}
 for family in p.families:
     g, H, sigma = getattr(problems, family)(**p.problems[family]).arrays()
@@ -66,7 +66,7 @@ for family in p.families:
         v(f"{key}_max_dev_window", float(np.max(np.abs(D[:, window]))),
           f"{family}, {name}: max over b and B <= window of |D|, D = log deviation from eta prop. to sqrt(B)")
         v(f"{key}_factor_window", float(np.exp(np.max(np.abs(D[:, window])))),
-          f"{family}, {name}: that deviation as a factor")
+          f"{family}, {name}: that deviation as a factor", digits=3)
         v(f"{key}_spread_window", float(np.max(np.ptp(D[:, window], axis=0))),
           f"{family}, {name}: max over B <= window of the spread (max - min over b) of D")
         crossings = [first_crossing(d) for d in D]
@@ -74,7 +74,8 @@ for family in p.families:
         v(f"{key}_n_broken", len(broken), f"{family}, {name}: curves whose |D| reaches the tolerance", "int")
         if broken:
             v(f"{key}_break", min(broken), f"{family}, {name}: smallest B/B_noise where |D| reaches the tolerance",
-              "sci", 1)
+              "sci", 2)
+            v(f"{key}_break_over_ref", min(broken) / x[0], f"{family}, {name}: that B over B_ref", "sig", 2)
         log.info("%s %s: max |D| in window %.3g, crossings %s", family, rule, np.max(np.abs(D[:, window])),
                  crossings)
 

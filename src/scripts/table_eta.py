@@ -87,7 +87,8 @@ for f in families:
     doc = docs[f]
     vals = doc["values"]
     if "eps_surge_vanish" in vals:
-        note = rf"surge vanishes at $\epsilon = {m(doc, 'eps_surge_vanish')}$"
+        note = (rf"surge on the grid for $\epsilon\in[{m(doc, 'eps_surge_first')}, {m(doc, 'eps_surge_last')}]$,"
+                rf" vanishes at $\epsilon = {m(doc, 'eps_surge_vanish')}$")
     elif vals["n_eps_surge"]["value"] == 0:
         note = r"no surge on the $\epsilon$ grid of the sweep"
     else:
