@@ -43,10 +43,18 @@ RESULTS = ["results/scurves.json", "results/moments.json", "results/accuracy.jso
     "results/eta_{family}.json", family=FAMILIES
 ) + ["results/eta_realistic.json", "results/eta_sqrt_rule.json", "results/eta_no_surge.json"]
 # Every figure the paper includes (PDF) and the notebooks/report show (PNG).
-FIGURES = ["scurves", "moments_m1", "moments_m2", "moment_errors", "eta_curves", "eta_peaks", "eta_limits", "train"]
-FIGURES += ["eta_sqrt_rule"]
-TABLES = ["moment_errors"]
-TABLES += ["eta_kappa2", "eta_peaks", "eta_realistic"]
+FIGURES = [
+    "scurves",
+    "moments_m1",
+    "moments_m2",
+    "moment_errors",
+    "eta_curves",
+    "eta_peaks",
+    "eta_limits",
+    "eta_sqrt_rule",
+    "train",
+]
+TABLES = ["moment_errors", "eta_kappa2", "eta_peaks", "eta_realistic"]
 PAPER_SOURCES = sorted(glob.glob("paper/*.tex") + glob.glob("paper/sections/*.tex")) + [
     "paper/references.bib",
     "paper/latexmkrc",
