@@ -26,6 +26,9 @@ check_finite(config)
 check_less(config, "moments.log10_b_min", "moments.log10_b_max")
 check_less(config, "eta.eps.log10_min", "eta.eps.log10_max")
 check_less(config, "eta.B.log10_min", "eta.B.log10_max")
+check_less(config, "eta.sqrt_rule.log10_B_ref", "eta.sqrt_rule.log10_B_window")
+check_less(config, "eta.sqrt_rule.log10_B_window", "eta.sqrt_rule.log10_B_max")
+check_less(config, "eta.no_surge.log10_B_min", "eta.no_surge.log10_B_max")
 
 # Fixed build date, so two clean builds produce byte-identical PDFs.
 SOURCE_DATE_EPOCH = 1731888000  # 2024-11-18, the date of the source post
@@ -41,10 +44,20 @@ FAMILIES = sorted(config["eta"]["families"])
 TRAIN = config["train"]["problems"]
 RESULTS = ["results/scurves.json", "results/moments.json", "results/accuracy.json", "results/train.json"] + expand(
     "results/eta_{family}.json", family=FAMILIES
-)
+) + ["results/eta_realistic.json", "results/eta_sqrt_rule.json", "results/eta_no_surge.json"]
 # Every figure the paper includes (PDF) and the notebooks/report show (PNG).
-FIGURES = ["scurves", "moments_m1", "moments_m2", "moment_errors", "eta_curves", "eta_peaks", "eta_limits", "train"]
-TABLES = ["moment_errors"]
+FIGURES = [
+    "scurves",
+    "moments_m1",
+    "moments_m2",
+    "moment_errors",
+    "eta_curves",
+    "eta_peaks",
+    "eta_limits",
+    "eta_sqrt_rule",
+    "train",
+]
+TABLES = ["moment_errors", "eta_kappa2", "eta_peaks", "eta_realistic"]
 PAPER_SOURCES = sorted(glob.glob("paper/*.tex") + glob.glob("paper/sections/*.tex")) + [
     "paper/references.bib",
     "paper/latexmkrc",
@@ -214,6 +227,7 @@ rule eta_sweep:
         eps=config["eta"]["eps"],
         B=config["eta"]["B"],
         surge_min_strength=config["eta"]["surge_min_strength"],
+        table_eps=config["eta"]["table_eps"],
     log:
         "logs/eta_sweep_{family}.log",
     benchmark:
@@ -252,6 +266,119 @@ rule fig_eta:
         runtime=5,
     script:
         "src/scripts/fig_eta.py"
+
+
+# Where realistic eps values sit against each family's gradient scale (question 5).
+rule eta_realistic:
+    output:
+        json="results/eta_realistic.json",
+    params:
+        families=FAMILIES,
+        problems={f: config["eta"]["families"][f] for f in FAMILIES},
+        realistic=config["eta"]["realistic"],
+        B=config["eta"]["B"],
+    log:
+        "logs/eta_realistic.log",
+    benchmark:
+        "logs/benchmarks/eta_realistic.tsv"
+    threads: 1
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "src/scripts/eta_realistic.py"
+
+
+# Malladi et al. 2022's square-root rule: eps ∝ B^(-1/2) against fixed eps.
+rule eta_sqrt_rule:
+    output:
+        json="results/eta_sqrt_rule.json",
+        npz="results/eta_sqrt_rule.npz",
+    params:
+        families=FAMILIES,
+        problems={f: config["eta"]["families"][f] for f in FAMILIES},
+        sqrt_rule=config["eta"]["sqrt_rule"],
+    log:
+        "logs/eta_sqrt_rule.log",
+    benchmark:
+        "logs/benchmarks/eta_sqrt_rule.tsv"
+    threads: 1
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "src/scripts/eta_sqrt_rule.py"
+
+
+rule fig_eta_sqrt_rule:
+    input:
+        npz="results/eta_sqrt_rule.npz",
+    output:
+        pdf="figures/eta_sqrt_rule.pdf",
+        png="figures/eta_sqrt_rule.png",
+    params:
+        families=FAMILIES,
+    log:
+        "logs/fig_eta_sqrt_rule.log",
+    benchmark:
+        "logs/benchmarks/fig_eta_sqrt_rule.tsv"
+    threads: 1
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "src/scripts/fig_eta_sqrt_rule.py"
+
+
+# The post's condition u^T H u > tr H holds, and yet no surge: a two-coordinate instance.
+rule eta_no_surge:
+    output:
+        json="results/eta_no_surge.json",
+    params:
+        no_surge=config["eta"]["no_surge"],
+        surge_min_strength=config["eta"]["surge_min_strength"],
+    log:
+        "logs/eta_no_surge.log",
+    benchmark:
+        "logs/benchmarks/eta_no_surge.tsv"
+    threads: 1
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=500,
+        runtime=5,
+    script:
+        "src/scripts/eta_no_surge.py"
+
+
+rule table_eta:
+    input:
+        eta=expand("results/eta_{family}.json", family=FAMILIES),
+        realistic="results/eta_realistic.json",
+    output:
+        kappa2="paper/generated/table_eta_kappa2.tex",
+        peaks="paper/generated/table_eta_peaks.tex",
+        realistic="paper/generated/table_eta_realistic.tex",
+    params:
+        families=FAMILIES,
+    log:
+        "logs/table_eta.log",
+    benchmark:
+        "logs/benchmarks/table_eta.tsv"
+    threads: 1
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=500,
+        runtime=5,
+    script:
+        "src/scripts/table_eta.py"
 
 
 # ---------------------------------------------------------------- real training: measured eta*(B, eps)

@@ -49,3 +49,89 @@ sgd = ol.eta_star_sgd(prob.g, prob.H, prob.sigma, B)
 for e in (1.0, 10.0, 100.0, 1e3, 1e4):
     gap = np.max(np.abs(ol.eta_star(prob.g, prob.H, prob.sigma, e, B) / e / sgd - 1))
     print(f"eps = {e:7.0e}: max_B |eta*/eps / eta_sgd - 1| = {gap:.2e}")
+
+# %% [markdown]
+# ## Which kappa^2? Error of the 2024 mean field for each named average and the best fit
+#
+# max and median over eps x B of |log(eta_mf / eta_star)|, per family (the paper's kappa2 table).
+
+# %%
+eps_k = np.logspace(-4, 3, 8)
+for name, prob in family.items():
+    g, H, s = prob.arrays()
+    errs = {}
+    for e in eps_k:
+        exact = ol.eta_star(g, H, s, e, B)
+        choices = ol.kappa2_choices(g, s, e)
+        choices["best_fit"] = ol.kappa2_best_fit(g, H, s, e, B)
+        for k, k2 in choices.items():
+            errs.setdefault(k, []).append(np.abs(np.log(ol.eta_star_mean_field(g, H, s, e, B, kappa2=k2) / exact)))
+    print(name)
+    for k, err in errs.items():
+        print(f"   {k:15s} max {np.max(err):.3f}  median {np.median(err):.4f}")
+
+# %% [markdown]
+# ## Surge peaks: exact vs closed-form mean field, the surge strength, and where it vanishes
+
+# %%
+for name in ("dense_powerlaw", "low_rank_dominated"):
+    g, H, s = family[name].arrays()
+    for e in (1e-4, 1e-1, 1.0, 10.0):
+        print(f"{name:20s} eps={e:7.0e}  exact B_peak {ol.surge_peak(g, H, s, e)}  "
+              f"mean field {ol.mean_field_peak(g, H, s, e)}  strength {ol.surge_strength(g, H, s, e):.4f}")
+    grid_strength = np.array([ol.surge_strength(g, H, s, e) for e in eps])
+    last = int(np.flatnonzero(grid_strength > 1e-3)[-1])
+    print("   surge vanishes at eps =", ol.surge_vanishing_eps(g, H, s, eps[last], eps[last + 1], 1e-3))
+
+# %% [markdown]
+# ## SignSGD's peak against McCandlish's B_noise (Li et al. 2024)
+#
+# The small-batch closed form is (pi/2) tr H / (v^T H v), v = g/sigma: (pi/2) B_noise for uniform sigma.
+
+# %%
+for name in ("dense_powerlaw", "low_rank_dominated"):
+    g, H, s = family[name].arrays()
+    bp = ol.surge_peak(g, H, s, 0.0, kind="sign")
+    print(f"{name:20s} B_peak(sign) / B_noise = {bp / ol.b_noise(g, H, s):.3f}, "
+          f"/ small-batch form = {bp / ol.sign_peak_small_batch(g, H, s):.3f}")
+
+# %% [markdown]
+# ## Realistic eps (1e-8, 1e-5 as in LLaMA 2, 1e-3) against the gradient scale
+
+# %%
+for name, prob in family.items():
+    g, H, s = prob.arrays()
+    eta0 = ol.eta_star(g, H, s, 0.0, B, kind="sign")
+    for e in (1e-8, 1e-5, 1e-3):
+        frac_grad, frac_noise = ol.eps_fractions(g, s, e, [0.01, 1.0, 100.0])
+        change = np.max(np.abs(ol.eta_star(g, H, s, e, B) / eta0 - 1))
+        print(f"{name:20s} eps={e:5.0e}: eps>|g| {frac_grad:.3f}, eps>sigma/sqrt(B) {frac_noise}, "
+              f"max |eta*(eps)/eta*(0)-1| {change:.1e}")
+
+# %% [markdown]
+# ## Malladi et al.'s square-root rule: eps ∝ B^(-1/2) (solid) against fixed eps (dashed)
+#
+# log(eta*(B) / (sqrt(B/B_ref) eta*(B_ref))), B in units of B_noise: zero is a perfect collapse.
+
+# %%
+x = np.logspace(-4, 2, 25)
+b_ref = np.array([0.1, 1.0, 10.0])
+fig, axes = plt.subplots(1, 3, figsize=plotting.figsize(1.0, 0.34), layout="constrained", sharey=True)
+for ax, (name, prob) in zip(axes, family.items()):
+    g, H, s = prob.arrays()
+    bn = ol.b_noise(g, H, s)
+    eps_ref = b_ref * np.median(s) / np.sqrt(x[0] * bn)
+    dev = {rule: [ol.sqrt_rule_log_deviation(g, H, s, e, x[0] * bn, x * bn, rule=rule) for e in eps_ref]
+           for rule in ("sqrt", "fixed")}
+    plotting.plot_sqrt_rule(ax, x, b_ref, dev["sqrt"], dev["fixed"], name.replace("_", " "))
+
+# %% [markdown]
+# ## The post's condition without a surge: two coordinates, H = [[1, c], [c, 1]]
+
+# %%
+g, H, s = problems.two_coordinate_no_surge(0.8).arrays()
+u = g / np.sqrt(g**2 + 1e-3**2)
+Bd = np.logspace(-6, 8, 1401)
+eta = ol.eta_star(g, H, s, 1e-3, Bd)
+print("u^T H u / tr H =", u @ H @ u / np.trace(H), " mean-field peak:", ol.mean_field_peak(g, H, s, 1e-3))
+print("exact: max rise above the plateau", eta.max() / ol.eta_star_limit_large_B(g, H, 1e-3) - 1)

@@ -270,3 +270,103 @@ def test_exact_surge_beyond_mean_field_on_diagonal_nqm():
     bp = surge_peak(g, H, s, eps)
     assert bp is not None
     assert float(eta_star(g, H, s, eps, bp)) > 1.005 * eta_star_limit_large_B(g, H, eps)
+
+
+# ------------------------------------------------------------ surge strength, B_noise, sign peak
+from adameps.optimal_lr import (  # noqa: E402
+    b_noise,
+    eps_fractions,
+    sign_peak_small_batch,
+    sqrt_rule_log_deviation,
+    surge_strength,
+    surge_vanishing_eps,
+)
+
+
+def test_b_noise_halves_sgd_optimum(small):
+    g, H, s = small
+    bn = b_noise(g, H, s)
+    assert bn == pytest.approx(np.sum(s**2 * np.diag(H)) / (g @ H @ g), rel=1e-14)
+    eta_max = g @ g / (g @ H @ g)
+    assert float(eta_star_sgd(g, H, s, bn)) == pytest.approx(eta_max / 2, rel=1e-12)
+
+
+def test_sign_eta_star_is_erf_formula(small):
+    # Li et al. (2024), Theorem 2: the sign optimum with m1 = erf(a/sqrt2), m2 = 1.
+    from scipy.special import erf
+
+    g, H, s = small
+    for B in (0.01, 1.0, 50.0):
+        m1 = erf(g * np.sqrt(B) / s / np.sqrt(2))
+        want = m1 @ g / (m1 @ H @ m1 + (1 - m1**2) @ np.diag(H))
+        assert float(eta_star(g, H, s, 0.0, B, kind="sign")) == pytest.approx(want, rel=1e-12)
+
+
+def test_sign_peak_small_batch_limit():
+    # Uniform sigma: the closed form is (pi/2) B_noise, and the exact sign peak approaches it as the
+    # spike grows with n (the a_i at the peak shrink like n^(-1/2)).
+    gaps = []
+    for n in (80, 320):
+        g, H, s = P.low_rank_dominated(n, spike=10.0 * n, seed=1, noise_spread=0.0).arrays()
+        sb = sign_peak_small_batch(g, H, s)
+        assert sb == pytest.approx(np.pi / 2 * b_noise(g, H, s), rel=1e-12)
+        gaps.append(abs(surge_peak(g, H, s, 0.0, kind="sign") / sb - 1))
+    assert gaps[1] < gaps[0] / 2 and gaps[1] < 0.01
+    with pytest.raises(ValueError, match="g = 0"):
+        sign_peak_small_batch(np.zeros(2), np.eye(2), np.ones(2))
+
+
+def test_surge_strength(small):
+    g, H, s = P.low_rank_dominated(40, rank=1, seed=0).arrays()
+    st = surge_strength(g, H, s, 1e-3)
+    bp = surge_peak(g, H, s, 1e-3)
+    assert st == pytest.approx(float(eta_star(g, H, s, 1e-3, bp)) / eta_star_limit_large_B(g, H, 1e-3) - 1)
+    assert st > 0.5
+    g, H, s = P.nqm(30, seed=0).arrays()
+    assert surge_strength(g, H, s, 0.0, kind="sign") == 0.0
+
+
+def test_surge_vanishing_eps():
+    g, H, s = P.low_rank_dominated(40, rank=1, seed=0).arrays()
+    lo, hi = 1e-2, 1e3
+    assert surge_strength(g, H, s, lo) > 1e-3 >= surge_strength(g, H, s, hi)
+    e = surge_vanishing_eps(g, H, s, lo, hi, 1e-3)
+    assert lo < e < hi
+    assert surge_strength(g, H, s, e) == pytest.approx(1e-3, abs=1e-6)
+    assert surge_strength(g, H, s, e * 0.99) > 1e-3 > surge_strength(g, H, s, e * 1.01)
+    with pytest.raises(ValueError, match="must exceed min_strength"):
+        surge_vanishing_eps(g, H, s, hi, 2 * hi, 1e-3)
+    with pytest.raises(ValueError, match="eps_lo < eps_hi"):
+        surge_vanishing_eps(g, H, s, hi, lo, 1e-3)
+
+
+def test_eps_fractions():
+    g = np.array([1e-3, -1e-1, 2.0, 0.5])
+    sigma = np.array([1.0, 4.0, 0.01, 1.0])
+    frac_grad, frac_noise = eps_fractions(g, sigma, 0.2, [1.0, 100.0])
+    assert frac_grad == 0.5
+    # eps sqrt(B) > sigma_i: B = 1 -> 0.2 > sigma only for 0.01; B = 100 -> 2 > sigma for three.
+    np.testing.assert_array_equal(frac_noise, [0.25, 0.75])
+    assert np.shape(eps_fractions(g, sigma, 0.2, 3.0)[1]) == ()
+    with pytest.raises(ValueError, match="one shape"):
+        eps_fractions(g, sigma[:3], 0.2, 1.0)
+
+
+def test_sqrt_rule_log_deviation(small):
+    g, H, s = small
+    bn = b_noise(g, H, s)
+    B_ref = 1e-7 * bn
+    B = B_ref * np.logspace(0, 3, 7)
+    eps_ref = np.median(s) / np.sqrt(B_ref)  # b ~ 1
+    d_sqrt = sqrt_rule_log_deviation(g, H, s, eps_ref, B_ref, B)
+    d_fixed = sqrt_rule_log_deviation(g, H, s, eps_ref, B_ref, B, rule="fixed")
+    assert d_sqrt[0] == 0.0 and d_fixed[0] == 0.0
+    # Deep in the noise-dominated regime, eps ∝ B^(-1/2) gives eta ∝ sqrt(B) ...
+    assert np.max(np.abs(d_sqrt)) < 1e-3
+    # ... while fixed eps does not (b grows, softsign drifts towards SGD's eta ∝ B).
+    assert d_fixed[-1] > 0.3
+    # Fixed eps with b >> 1 is SGD with eta/eps: eta ∝ B, i.e. D = log(B/B_ref)/2.
+    d_sgd = sqrt_rule_log_deviation(g, H, s, 1e4 * eps_ref, B_ref, B, rule="fixed")
+    np.testing.assert_allclose(d_sgd, 0.5 * np.log(B / B_ref), atol=1e-3)
+    with pytest.raises(ValueError, match="rule must be"):
+        sqrt_rule_log_deviation(g, H, s, eps_ref, B_ref, B, rule="linear")

@@ -88,6 +88,16 @@ def test_every_included_figure_is_built_by_the_snakefile():
             assert Path(fig).stem in built, f"{p.name} includes {fig}, which no rule builds"
 
 
+def test_every_input_table_is_built_by_the_snakefile():
+    snakefile = (ROOT / "Snakefile").read_text()
+    names = re.search(r"^TABLES = \[(.*?)\]", snakefile, re.M | re.S).group(1)
+    built = set(re.findall(r'"([\w-]+)"', names))
+    tables = [t for p in hand_written_tex() for t in re.findall(r"\\input\{generated/table_([\w-]+)\}", p.read_text())]
+    assert "eta_kappa2" in tables, "expected the eta section's tables"
+    for table in tables:
+        assert table in built, f"paper inputs generated/table_{table}, which is not in the Snakefile's TABLES"
+
+
 @pytest.mark.parametrize("path", ["README.md"])
 def test_readme_names_where_the_pdf_is(path):
     assert "paper/paper.pdf" in (ROOT / path).read_text()

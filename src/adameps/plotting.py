@@ -140,14 +140,22 @@ def plot_error_maps(fig, axes, a, b, errors: dict, titles: dict, floor: float = 
     fig.colorbar(mesh, ax=list(axes), label=r"$\log_{10}|\mathrm{approx} - \mathrm{exact}|$", shrink=0.9)
 
 
-def plot_eta_curves(ax, B, eps, exact, mean_field, sign, which, title) -> None:
+def plot_eta_curves(ax, B, eps, exact, mean_field, sign, which, title, sgd=None) -> None:
     r"""Exact :math:`\eta^*(B)` (solid) and the 2024 mean field (dashed) for the ``eps`` indices ``which``,
-    with SignSGD's :math:`\eta^*(B)` (thin black) for reference; log--log axes."""
+    with SignSGD's :math:`\eta^*(B)` (thin black) for reference; log--log axes.
+
+    ``sgd``, if given, is SGD's optimum :math:`\eta^*_{\mathrm{SGD}}(B)`; it is drawn as
+    :math:`\epsilon\,\eta^*_{\mathrm{SGD}}(B)` (black dotted) for the largest drawn ``eps``, the
+    :math:`\epsilon\to\infty` asymptote of the exact curve of that :math:`\epsilon`."""
     colours = [PALETTE[c] for c in ("blue", "vermillion", "green", "purple", "orange", "skyblue")]
     ax.plot(B, sign, color=PALETTE["black"], lw=0.8, label="SignSGD")
     for colour, i in zip(colours, which):
         ax.plot(B, exact[i], color=colour, label=rf"$\epsilon = 10^{{{np.log10(eps[i]):.0f}}}$")
         ax.plot(B, mean_field[i], color=colour, ls="--")
+    if sgd is not None:
+        i = max(which, key=lambda j: eps[j])
+        ax.plot(B, eps[i] * sgd, color=PALETTE["black"], ls=":", lw=1.4, zorder=3,
+                label=r"$\epsilon\,\eta^*_{\mathrm{SGD}}$, largest $\epsilon$")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(r"batch size $B$")
@@ -206,3 +214,18 @@ def plot_log_ratio_map(ax, B, eps, ratio, title, vmax):
     ax.set_title(title)
     ax.grid(False)
     return mesh
+
+
+def plot_sqrt_rule(ax, x, b, sqrt_dev, fixed_dev, title) -> None:
+    r"""Log deviation from the square-root rule :math:`\eta^*\propto\sqrt B` against :math:`B/B_{\mathrm{noise}}`.
+
+    One colour per reference ``b`` (rows of ``sqrt_dev`` / ``fixed_dev``, shape ``(len(b), len(x))``):
+    :math:`\epsilon\propto B^{-1/2}` (solid) and fixed :math:`\epsilon` (dashed); zero is a perfect collapse."""
+    colours = [PALETTE[c] for c in ("blue", "vermillion", "green", "purple", "orange", "skyblue")]
+    ax.axhline(0.0, color=PALETTE["black"], lw=0.6)
+    for colour, bk, ds, df in zip(colours, b, sqrt_dev, fixed_dev):
+        ax.plot(x, ds, color=colour, label=rf"$b = {bk:g}$, $\epsilon\propto B^{{-1/2}}$")
+        ax.plot(x, df, color=colour, ls="--", label=rf"$b = {bk:g}$, fixed $\epsilon$")
+    ax.set_xscale("log")
+    ax.set_xlabel(r"$B / B_{\mathrm{noise}}$")
+    ax.set_title(title)

@@ -1,5 +1,7 @@
 """Rule `eta_sweep`: exact and mean-field eta_star(B) over an eps x B grid for one problem family,
-the exact surge peak per eps, and the eps -> inf / eps -> 0 limits.
+the exact surge peak per eps, and the eps -> inf / eps -> 0 limits; the error of the 2024 mean
+field for each choice of kappa2 (table_eta_kappa2); the surge at the table's eps values
+(table_eta_peaks) and the eps where it vanishes; SignSGD's peak against McCandlish's B_noise.
 
 Writes results/eta_<family>.json (named values -> macros) and results/eta_<family>.npz (curves).
 """
@@ -75,6 +77,78 @@ v("large_eps", eps[-1], "largest eps of the sweep", "sci", 1)
 v("small_eps_gap_sign", float(np.max(np.abs(exact[0] / sign - 1))),
   "max over B of |eta_star(smallest eps)/eta_star(sign) - 1|", "sci", 2)
 v("small_eps", eps[0], "smallest eps of the sweep", "sci", 1)
+
+# Question 1: which average kappa2 makes the 2024 mean field closest to the exact eta_star?
+# Each named choice is recomputed per eps (kappa_i^2 depends on eps); "best_fit" is the
+# least-squares kappa2 in log eta over the B grid, per eps.
+kappa2_err = {}
+for e_idx, e in enumerate(eps):
+    choices = ol.kappa2_choices(g, sigma, e)
+    choices["best_fit"] = ol.kappa2_best_fit(g, H, sigma, e, B)
+    for name, k2 in choices.items():
+        eta_k = ol.eta_star_mean_field(g, H, sigma, e, B, kappa2=k2)
+        kappa2_err.setdefault(name, np.empty_like(exact))[e_idx] = np.abs(np.log(eta_k / exact[e_idx]))
+for name, err in kappa2_err.items():
+    v(f"kappa2_{name.lower()}_max", float(err.max()),
+      f"max over eps, B of |log(mean field 2024 with kappa2 = {name} / exact eta_star)|")
+    v(f"kappa2_{name.lower()}_median", float(np.median(err)),
+      f"median over eps, B of |log(mean field 2024 with kappa2 = {name} / exact eta_star)|")
+ranked = sorted((k for k in kappa2_err if k != "best_fit"), key=lambda k: float(np.median(kappa2_err[k])))
+log.info("kappa2 choices by median error: %s", ranked)
+
+# Question 2/3: the surge at a few eps values, for the table.
+for k, e in enumerate(p.table_eps):
+    u = g / np.sqrt(g * g + e * e)
+    P_over_T = float(u @ H @ u / np.trace(H))
+    peak, mf_peak = ol.surge_peak(g, H, sigma, e), ol.mean_field_peak(g, H, sigma, e)
+    s_k = ol.surge_strength(g, H, sigma, e)
+    v(f"t{k}_eps", e, f"eps of table row {k}", "sci", 1)
+    v(f"t{k}_p_over_t", P_over_T, f"u^T H u / tr H at eps of table row {k}")
+    v(f"t{k}_post_condition", int(ol.post_surge_condition(g, H, sigma, e)), "post's condition u^T H u > tr H (1 = true)", "int")
+    v(f"t{k}_exact_condition", int(ol.surge_condition_exact_mean_field(g, H, sigma, e)),
+      "exact mean-field surge condition u^T H u > 2 tr H (1 = true)", "int")
+    v(f"t{k}_surge", int(peak is not None and s_k > p.surge_min_strength),
+      "exact eta_star(B) has a peak rising more than surge_min_strength above the plateau (1 = true)", "int")
+    v(f"t{k}_strength", s_k, f"relative rise of the exact peak above the large-B plateau at eps of row {k}")
+    if peak is not None:
+        v(f"t{k}_b_peak", peak, f"exact surge peak B (surge_peak) at eps of row {k}", "sci", 3)
+    if mf_peak is not None:
+        v(f"t{k}_b_peak_mf", mf_peak, f"closed-form mean-field peak B (mean_field_peak) at eps of row {k}", "sci", 3)
+v("n_table_eps", len(p.table_eps), "number of eps values in the surge table", "int")
+# Where the surge vanishes: solve surge_strength(eps) = surge_min_strength between the last surging
+# and the next grid eps.
+if surging.any() and not surging.all():
+    last = int(np.flatnonzero(surging)[-1])
+    if last + 1 < len(eps) and not surging[last + 1]:
+        eps_vanish = ol.surge_vanishing_eps(g, H, sigma, eps[last], eps[last + 1], p.surge_min_strength)
+        v("eps_surge_vanish", eps_vanish, "eps at which the exact surge strength falls to surge_min_strength", "sci", 3)
+        log.info("surge vanishes at eps = %.6g", eps_vanish)
+
+# Is the post's condition u^T H u > tr H necessary for the exact surge?  Count the sweep's eps where
+# the exact eta_star surges (above the threshold) although the condition fails.
+post = np.array([ol.post_surge_condition(g, H, sigma, e) for e in eps])
+against = surging & ~post
+v("n_eps_surge_without_post", int(against.sum()),
+  "eps values of the sweep with an exact surge although u^T H u <= tr H", "int")
+v("without_post_strength", float(strength[against].max()) if against.any() else 0.0,
+  "largest exact surge strength at an eps of the sweep where u^T H u <= tr H (0: none)")
+if against.any():
+    k = int(np.flatnonzero(against)[np.argmax(strength[against])])
+    u = g / np.sqrt(g * g + eps[k] ** 2)
+    v("without_post_eps", eps[k], "its eps", "sci", 2)
+    v("without_post_p_over_t", float(u @ H @ u / np.trace(H)), "u^T H u / tr H at that eps")
+
+# Li et al. (2024): SignSGD's peak against McCandlish et al.'s B_noise = tr(H Sigma)/g^T H g.
+bn = ol.b_noise(g, H, sigma)
+v("b_noise", bn, "McCandlish et al.'s noise scale tr(H Sigma)/(g^T H g)", "sci", 3)
+sign_peak = ol.surge_peak(g, H, sigma, 0.0, kind="sign")
+v("sign_surge", int(sign_peak is not None), "SignSGD's exact eta_star(B) has a peak (1 = true)", "int")
+if sign_peak is not None:
+    v("b_peak_sign", sign_peak, "B at which SignSGD's exact eta_star(B) peaks", "sci", 3)
+    v("b_peak_sign_over_b_noise", sign_peak / bn, "SignSGD's exact peak B over B_noise")
+    sb = ol.sign_peak_small_batch(g, H, sigma)
+    v("b_peak_sign_small_batch", sb, "small-batch closed form (pi/2) tr H / (v^T H v), v = g/sigma", "sci", 3)
+    v("b_peak_sign_over_small_batch", sign_peak / sb, "SignSGD's exact peak B over the small-batch closed form")
 
 _common.write_results(snakemake.output.json, namespace=f"eta_{family}", snakemake=snakemake,  # noqa: F821
                       script=__file__, values=values)
