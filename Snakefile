@@ -46,7 +46,7 @@ def train_model(arm):
 
 
 def n_train_jobs(cfg):
-    """One job per eps; SignSGD and SGD have no eps: one job."""
+    """One job per eps; SignSGD, SGD and Adam-atan2 have no eps: one job."""
     return len(cfg["log10_eps"]) if cfg["optimizer"] in ("adam", "softsign") else 1
 
 
@@ -290,8 +290,8 @@ rule fig_eta:
 
 # ---------------------------------------------------------------- real training: measured eta*(B, eps)
 # One job per (arm, eps) so the sweeps spread over cores or a cluster. An arm is a problem
-# (nqm, softmax, mlp: the part of its name before "_") with one optimiser; SignSGD and SGD have
-# no eps: one job each. The step-budget arms rerun one arm for 1, 10, 100 ... steps.
+# (nqm, softmax, mlp: the part of its name before "_") with one optimiser; SignSGD, SGD and
+# Adam-atan2 have no eps: one job each. The step-budget arms rerun one arm for 1, 10, 100 ... steps.
 rule train_sweep:
     output:
         csv="results/train/{problem}_eps{k}.csv",
@@ -314,8 +314,8 @@ rule train_sweep:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=lambda w: 4000 if train_model(w.problem) == "mlp" else 2000,
-        runtime=lambda w: 60 if train_model(w.problem) == "mlp" else 30,
+        mem_mb=lambda w: ARMS[w.problem].get("mem_mb", 4000 if train_model(w.problem) == "mlp" else 2000),
+        runtime=lambda w: ARMS[w.problem].get("runtime", 60 if train_model(w.problem) == "mlp" else 30),
     script:
         "src/scripts/train_sweep.py"
 

@@ -216,3 +216,19 @@ def test_adam_one_step_nqm_matches_adam_kind_theory():
         assert fit.flag == "ok"
         assert abs(fit.log_eta - np.log(pred)) < 0.05, (B, fit.eta, pred)
         assert abs(np.log(soft / pred)) > 0.1  # the two theories differ here
+
+
+def test_adam_atan2_first_step_and_scale_invariance():
+    """Adam-atan2's first step is (pi/4) sign(g), and its updates do not change when every gradient
+    is scaled by a constant (no eps to break the invariance)."""
+    g = np.random.default_rng(1).standard_normal((3, 40))
+    th = np.zeros(40)
+    opt = T.make_optimizer("atan2", None, 0.9, 0.999)
+    opt.step(th, g[0].copy(), opt.init(th), 0.1)
+    np.testing.assert_allclose(th, -0.1 * np.pi / 4 * np.sign(g[0]), rtol=1e-12)
+    a, b = np.zeros(40), np.zeros(40)
+    sa, sb = opt.init(a), opt.init(b)
+    for gt in g:
+        opt.step(a, gt.copy(), sa, 0.1)
+        opt.step(b, 1e-6 * gt, sb, 0.1)
+    np.testing.assert_allclose(a, b, rtol=1e-9)

@@ -189,7 +189,7 @@ def plot_train_eta(ax, B, eps, eta, log_se, theory, title, colours=None, ok=None
     """
     eps = np.asarray(eps, float)
     colours = colours or eps_colours(np.log10(eps[np.isfinite(eps)]))
-    others = iter([PALETTE["black"], "#777777"])
+    others = iter([PALETTE["black"], "#777777", PALETTE["vermillion"], PALETTE["purple"]])
     for r, (e, y, s, t) in enumerate(zip(eps, eta, log_se, theory)):
         colour = colours[float(np.log10(e))] if np.isfinite(e) else next(others)
         label = labels[r] if labels else rf"$\epsilon = 10^{{{np.log10(e):.0f}}}$"

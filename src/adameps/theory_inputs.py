@@ -243,20 +243,23 @@ def predict(inputs, optimizer, eps, B):
     :math:`\eta^* = m_1^\top g / (m_1^\top H m_1 + \sum_i (m_2 - m_1^2)_i H_{ii})` with
     ``kind="softsign"`` for Adam and SoftSignSGD (the post's model of Adam), ``kind="sign"``
     for SignSGD, and McCandlish's :math:`g^\top g / (g^\top H g + \sum_i \sigma_i^2 H_{ii}/B)`
-    for SGD; ``"mean_field"``: the post's 2024 mean field
+    for SGD, and for Adam-atan2 (``"atan2"``, whose first step is :math:`(\pi/4)\,\mathrm{sign}(g)`)
+    the sign optimum times :math:`4/\pi`; ``"mean_field"``: the post's 2024 mean field
     :math:`\beta S / (\beta^2 P + (1-\beta^2) T)` (``eps = 0`` for SignSGD; absent for SGD);
     for Adam also ``"adam"``: the exact optimum of Adam's own first step,
     :math:`x/(|x|+\epsilon)` (``kind="adam"``; with bias correction Adam's first step is
-    exactly :math:`g/(|g|+\epsilon)`).  ``eps`` is ignored (use ``None``) for sign and SGD.
+    exactly :math:`g/(|g|+\epsilon)`).  ``eps`` is ignored (use ``None``) for sign, atan2 and SGD.
     """
     g, H, sigma = inputs.g, inputs.H, inputs.sigma
     if optimizer == "sgd":
         return {"exact": ol.eta_star_sgd(g, H, sigma, B)}
-    if optimizer == "sign":
-        return {"exact": ol.eta_star(g, H, sigma, 0.0, B, kind="sign"),
-                "mean_field": ol.eta_star_mean_field(g, H, sigma, 0.0, B)}
+    if optimizer in ("sign", "atan2"):
+        # Adam-atan2's first step is (pi/4) sign(g): the sign optimum scaled by 4/pi
+        c = 4.0 / np.pi if optimizer == "atan2" else 1.0
+        return {"exact": c * ol.eta_star(g, H, sigma, 0.0, B, kind="sign"),
+                "mean_field": c * ol.eta_star_mean_field(g, H, sigma, 0.0, B)}
     if optimizer not in ("adam", "softsign"):
-        raise ValueError(f"optimizer must be adam, softsign, sign or sgd; got {optimizer!r}")
+        raise ValueError(f"optimizer must be adam, atan2, softsign, sign or sgd; got {optimizer!r}")
     out = {"exact": ol.eta_star(g, H, sigma, eps, B, kind="softsign"),
            "mean_field": ol.eta_star_mean_field(g, H, sigma, eps, B)}
     if optimizer == "adam":

@@ -1,7 +1,7 @@
 """Rule `fig_train`: the training figures, from results/train.npz.
 
 - train: measured eta*(B) per eps with the exact one-step theory overlaid, one panel per problem /
-  optimiser (SignSGD and SGD, which have no eps, share one panel);
+  optimiser (SignSGD, SGD and Adam-atan2, which have no eps, share one panel);
 - train_scatter: measured against predicted eta* for every (arm, B, eps), exact theory and mean field;
 - train_budget: eta*(B) after 1, 10, 100 ... steps at a small and a large eps, with the exact theory of
   Adam's first step and of softsign.
@@ -25,7 +25,7 @@ _common.setup(snakemake)  # noqa: F821
 plotting.use_style()
 P, out = snakemake.params, snakemake.output  # noqa: F821
 MODEL = {"nqm": "NQM", "softmax": "digits, softmax", "mlp": "digits, MLP"}
-OPT = {"adam": "Adam", "softsign": "SoftSignSGD", "sign": "SignSGD", "sgd": "SGD"}
+OPT = {"adam": "Adam", "softsign": "SoftSignSGD", "sign": "SignSGD", "sgd": "SGD", "atan2": "Adam-atan2"}
 with np.load(snakemake.input.npz) as d:  # noqa: F821
     data = {k: d[k] for k in d.files}
 
@@ -41,7 +41,7 @@ def label(arm):
 # ---- eta*(B) per arm: panels, with the no-eps arms of one problem sharing a panel
 panels = []
 for arm in P.arms:
-    if optimizer(arm) in ("sign", "sgd"):
+    if optimizer(arm) in ("sign", "sgd", "atan2"):
         model = arm.split("_")[0]
         shared = next((p for p in panels if p["no_eps"] and p["model"] == model), None)
         if shared:
@@ -61,8 +61,7 @@ for ax, panel in zip(axes, panels):
         arms = panel["arms"]
         cat = lambda k: np.concatenate([data[f"{a}_{k}"] for a in arms])  # noqa: E731
         plotting.plot_train_eta(ax, data[f"{arms[0]}_B"], cat("eps"), cat("eta"), cat("log_se"),
-                                cat("theory_exact"), f"{MODEL[panel['model']]}, "
-                                + " and ".join(OPT[optimizer(a)] for a in arms),
+                                cat("theory_exact"), rf"{MODEL[panel['model']]}, no $\epsilon$",
                                 colours, cat("ok"), labels=[OPT[optimizer(a)] for a in arms])
         ax.legend(fontsize=6)
     else:

@@ -40,7 +40,7 @@ fig, ax = plt.subplots(figsize=plotting.figsize(0.6, 0.75), layout="constrained"
 plotting.plot_lr_curves(ax, lrs, mean, lo, hi, eta, f_eta)
 eps = doc["eps"]
 MODEL = {"nqm": "NQM", "softmax": "digits, softmax", "mlp": "digits, MLP"}
-OPT = {"adam": "Adam", "softsign": "SoftSignSGD", "sign": "SignSGD", "sgd": "SGD"}
+OPT = {"adam": "Adam", "softsign": "SoftSignSGD", "sign": "SignSGD", "sgd": "SGD", "atan2": "Adam-atan2"}
 ax.set_title(f"{MODEL[doc['model']]}, {OPT[doc['optimizer']]}, {doc['steps']} steps"
              + (rf", $\epsilon = 10^{{{np.log10(eps):.0f}}}$" if eps else ""))
 ax.legend(fontsize=6, ncol=2)

@@ -19,7 +19,7 @@ _common.setup(snakemake)  # noqa: F821
 doc = _common.read_results(snakemake.input.json)  # noqa: F821
 P = snakemake.params  # noqa: F821
 MODEL = {"nqm": "NQM", "softmax": "digits softmax", "mlp": "digits MLP"}
-OPT = {"adam": "Adam", "softsign": "SoftSign", "sign": "Sign", "sgd": "SGD"}
+OPT = {"adam": "Adam", "softsign": "SoftSign", "sign": "Sign", "sgd": "SGD", "atan2": "Adam-atan2"}
 
 
 def cell(key):
