@@ -42,6 +42,31 @@ CONDA_ENV = "envs/pipeline.yaml"
 # Every results file whose named values become paper macros.
 FAMILIES = sorted(config["eta"]["families"])
 TRAIN = config["train"]["problems"]
+BUDGET_CFG = config["train"]["step_budget"]
+LR_CURVES = config["train"]["lr_curves"]
+
+
+def train_model(arm):
+    """The problem an arm trains on: the part of its name before the first "_"."""
+    return arm.split("_")[0]
+
+
+def n_train_jobs(cfg):
+    """One job per eps; SignSGD, SGD and Adam-atan2 have no eps: one job."""
+    return len(cfg["log10_eps"]) if cfg["optimizer"] in ("adam", "softsign") else 1
+
+
+if BUDGET_CFG["problem"] not in TRAIN or TRAIN[BUDGET_CFG["problem"]]["optimizer"] not in ("adam", "softsign"):
+    raise ValueError("train.step_budget.problem must name an adam or softsign arm of train.problems")
+if LR_CURVES["problem"] not in TRAIN or LR_CURVES["eps_index"] >= n_train_jobs(TRAIN[LR_CURVES["problem"]]):
+    raise ValueError("train.lr_curves must name an arm of train.problems and one of its eps indices")
+# The step-budget arms: the named arm with `steps` replaced, at the budget's eps values.
+BUDGET = {
+    f"{BUDGET_CFG['problem']}_steps{s}": {**TRAIN[BUDGET_CFG["problem"]], "steps": s, "log10_eps": BUDGET_CFG["log10_eps"]}
+    for s in BUDGET_CFG["steps"]
+}
+ARMS = {**TRAIN, **BUDGET}
+TRAIN_JSON = [f"results/train/{arm}_eps{k}.json" for arm, cfg in ARMS.items() for k in range(n_train_jobs(cfg))]
 RESULTS = ["results/scurves.json", "results/moments.json", "results/accuracy.json", "results/train.json"] + expand(
     "results/eta_{family}.json", family=FAMILIES
 ) + ["results/eta_realistic.json", "results/eta_sqrt_rule.json", "results/eta_no_surge.json"]
@@ -56,8 +81,11 @@ FIGURES = [
     "eta_limits",
     "eta_sqrt_rule",
     "train",
+    "train_scatter",
+    "train_budget",
+    "train_lr_curves",
 ]
-TABLES = ["moment_errors", "eta_kappa2", "eta_peaks", "eta_realistic"]
+TABLES = ["moment_errors", "eta_kappa2", "eta_peaks", "eta_realistic", "train_metrics"]
 PAPER_SOURCES = sorted(glob.glob("paper/*.tex") + glob.glob("paper/sections/*.tex")) + [
     "paper/references.bib",
     "paper/latexmkrc",
@@ -382,16 +410,19 @@ rule table_eta:
 
 
 # ---------------------------------------------------------------- real training: measured eta*(B, eps)
-# One job per (problem, eps) so the sweeps spread over cores or a cluster.
+# One job per (arm, eps) so the sweeps spread over cores or a cluster. An arm is a problem
+# (nqm, softmax, mlp: the part of its name before "_") with one optimiser; SignSGD, SGD and
+# Adam-atan2 have no eps: one job each. The step-budget arms rerun one arm for 1, 10, 100 ... steps.
 rule train_sweep:
     output:
         csv="results/train/{problem}_eps{k}.csv",
         json="results/train/{problem}_eps{k}.json",
     wildcard_constraints:
-        problem="|".join(TRAIN),
+        problem="|".join(sorted(ARMS, key=len, reverse=True)),
         k=r"\d+",
     params:
-        problem=lambda w: TRAIN[w.problem],
+        problem=lambda w: ARMS[w.problem],
+        model=lambda w: train_model(w.problem),
         seeds=config["train"]["seeds"],
         beta1=config["train"]["beta1"],
         beta2=config["train"]["beta2"],
@@ -404,24 +435,21 @@ rule train_sweep:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=2000,
-        runtime=30,
+        mem_mb=lambda w: ARMS[w.problem].get("mem_mb", 4000 if train_model(w.problem) == "mlp" else 2000),
+        runtime=lambda w: ARMS[w.problem].get("runtime", 60 if train_model(w.problem) == "mlp" else 30),
     script:
         "src/scripts/train_sweep.py"
 
 
 rule train_summary:
     input:
-        [
-            f"results/train/{problem}_eps{k}.json"
-            for problem, cfg in TRAIN.items()
-            for k in range(len(cfg["log10_eps"]))
-        ],
+        TRAIN_JSON,
     output:
         json="results/train.json",
         npz="results/train.npz",
     params:
-        problems=list(TRAIN),
+        arms=list(TRAIN),
+        budget=BUDGET_CFG,
     log:
         "logs/train_summary.log",
     benchmark:
@@ -442,8 +470,13 @@ rule fig_train:
     output:
         pdf="figures/train.pdf",
         png="figures/train.png",
+        scatter_pdf="figures/train_scatter.pdf",
+        scatter_png="figures/train_scatter.png",
+        budget_pdf="figures/train_budget.pdf",
+        budget_png="figures/train_budget.png",
     params:
-        problems=list(TRAIN),
+        arms=list(TRAIN),
+        budget=BUDGET_CFG,
     log:
         "logs/fig_train.log",
     benchmark:
@@ -456,6 +489,49 @@ rule fig_train:
         runtime=5,
     script:
         "src/scripts/fig_train.py"
+
+
+rule fig_train_lr_curves:
+    input:
+        csv=f"results/train/{LR_CURVES['problem']}_eps{LR_CURVES['eps_index']}.csv",
+        json=f"results/train/{LR_CURVES['problem']}_eps{LR_CURVES['eps_index']}.json",
+    output:
+        pdf="figures/train_lr_curves.pdf",
+        png="figures/train_lr_curves.png",
+    log:
+        "logs/fig_train_lr_curves.log",
+    benchmark:
+        "logs/benchmarks/fig_train_lr_curves.tsv"
+    threads: 1
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "src/scripts/fig_train_lr_curves.py"
+
+
+rule table_train_metrics:
+    input:
+        json="results/train.json",
+    output:
+        "paper/generated/table_train_metrics.tex",
+    params:
+        arms=list(TRAIN),
+        n_rows={arm: n_train_jobs(cfg) for arm, cfg in TRAIN.items()},
+    log:
+        "logs/table_train_metrics.log",
+    benchmark:
+        "logs/benchmarks/table_train_metrics.tsv"
+    threads: 1
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=500,
+        runtime=5,
+    script:
+        "src/scripts/table_train_metrics.py"
 
 
 # ---------------------------------------------------------------- numbers -> LaTeX macros

@@ -1,6 +1,7 @@
 """Bad configuration stops the run before any job, with a message naming the key, leaving nothing behind."""
 
 import math
+import re
 
 import pytest
 
@@ -55,3 +56,21 @@ def test_bad_config_fails_before_any_job(repo_copy, case):
     for d in ("results", "figures", "logs", "paper/generated"):
         assert not any(p.is_file() and p.name != "README.md" for p in (repo_copy / d).rglob("*")), d
     assert not (repo_copy / "paper/paper.pdf").exists()
+
+
+def test_full_config_validates_and_plans(repo_copy):
+    """config/full.yaml (the cluster-sized training sweeps) passes the schema and the Snakefile's
+    checks, and plans one train_sweep job per (arm, eps) and step budget (a dry run)."""
+    import subprocess
+    import sys
+
+    import yaml
+
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--configfile", "config/full.yaml"],
+                          cwd=repo_copy, capture_output=True, text=True, timeout=600)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out
+    train = yaml.safe_load((repo_copy / "config/full.yaml").read_text())["train"]
+    n = sum(len(c.get("log10_eps", [None])) for c in train["problems"].values())
+    n += len(train["step_budget"]["steps"]) * len(train["step_budget"]["log10_eps"])
+    assert re.search(rf"^train_sweep\s+{n}$", out, re.M), out

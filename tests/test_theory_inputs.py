@@ -132,3 +132,24 @@ def test_l2_inputs_match_fd_and_log_softmax_stays_positive(digits):
     lp = T._log_softmax(z)
     assert -lp[0, 0] == pytest.approx(9 * np.exp(-60.0), rel=1e-12)
     assert T._log_softmax(np.array([[1.0, 1.0]]))[0, 0] == pytest.approx(-np.log(2.0))
+
+
+def test_predict_matches_optimal_lr_and_reports_negative_curvature(digits):
+    from adameps import optimal_lr as ol
+
+    inp = TI.nqm_inputs(40)
+    B = [1.0, 10.0, 100.0]
+    p = TI.predict(inp, "adam", 1e-3, B)
+    assert set(p) == {"exact", "mean_field", "adam"}
+    np.testing.assert_array_equal(p["exact"], ol.eta_star(inp.g, inp.H, inp.sigma, 1e-3, B))
+    assert set(TI.predict(inp, "softsign", 1e-3, B)) == {"exact", "mean_field"}
+    np.testing.assert_array_equal(TI.predict(inp, "sgd", None, B)["exact"], ol.eta_star_sgd(inp.g, inp.H, inp.sigma, B))
+    np.testing.assert_array_equal(TI.predict(inp, "sign", None, B)["exact"],
+                                  ol.eta_star(inp.g, inp.H, inp.sigma, 0.0, B, kind="sign"))
+    with pytest.raises(ValueError):
+        TI.predict(inp, "lion", 1e-3, B)
+    small = T.DigitsData(digits.X_train[:100], digits.Y_train[:100], digits.y_train[:100],
+                         digits.X_test, digits.Y_test, digits.y_test)
+    info = TI.mlp_inputs(small, hidden=3).info
+    assert 0 < info["n_negative"] <= info["floored"] <= info["n_live"]
+    assert info["min_eig"] < 0 < info["max_eig"] and 0 < info["negative_mass"] < 1

@@ -175,19 +175,96 @@ def plot_eta_peaks(ax, eps, peaks: dict, mf_peaks: dict) -> None:
     ax.legend(fontsize=7)
 
 
-def plot_train_eta(ax, B, eps, eta, log_se, theory, title) -> None:
+def eps_colours(log10_eps) -> dict:
+    """One colour per log10(eps) value (sorted), shared by every panel of the training figures."""
+    cycle = [PALETTE[c] for c in ("blue", "vermillion", "green", "purple", "orange", "skyblue")]
+    vals = sorted({float(x) for x in log10_eps})
+    return {x: cycle[k % len(cycle)] for k, x in enumerate(vals)}
+
+
+def _log_errorbar(ax, x, y, log_se, **kw):
+    s = np.where(np.isfinite(log_se), log_se, 0.0)
+    ax.errorbar(x, y, yerr=[y - y * np.exp(-s), y * np.exp(s) - y], capsize=1.5, **kw)
+
+
+def plot_train_eta(ax, B, eps, eta, log_se, theory, title, colours=None, ok=None, labels=None) -> None:
     r"""Measured :math:`\eta^*(B)` per :math:`\epsilon` (markers, bars = :math:`\pm` one bootstrap s.e. in log)
-    with the one-step theory's prediction (lines, same colour); log--log axes."""
-    colours = [PALETTE[c] for c in ("blue", "vermillion", "green", "purple", "orange", "skyblue", "black")]
-    for colour, e, y, s, t in zip(colours, eps, eta, log_se, theory):
-        s = np.where(np.isfinite(s), s, 0.0)
-        ax.errorbar(B, y, yerr=[y - y * np.exp(-s), y * np.exp(s) - y], fmt="o", ms=3, color=colour,
-                    capsize=1.5, label=rf"$\epsilon = 10^{{{np.log10(e):.0f}}}$")
+    with the one-step theory's prediction (lines, same colour); log--log axes.
+
+    ``eps`` may hold NaN for optimisers without one (then ``labels`` names the row); ``colours``
+    maps ``log10(eps)`` to a colour (default :func:`eps_colours`); ``ok`` (same shape as ``eta``)
+    marks bracketed, refined minima: the others are drawn as open markers (a bound, not an estimate).
+    """
+    eps = np.asarray(eps, float)
+    colours = colours or eps_colours(np.log10(eps[np.isfinite(eps)]))
+    others = iter([PALETTE["black"], "#777777", PALETTE["vermillion"], PALETTE["purple"]])
+    for r, (e, y, s, t) in enumerate(zip(eps, eta, log_se, theory)):
+        colour = colours[float(np.log10(e))] if np.isfinite(e) else next(others)
+        label = labels[r] if labels else rf"$\epsilon = 10^{{{np.log10(e):.0f}}}$"
+        _log_errorbar(ax, B, y, s, fmt="o", ms=3, color=colour, label=label)
+        if ok is not None and not np.all(ok[r]):
+            bad = ~np.asarray(ok[r], bool)
+            ax.plot(np.asarray(B)[bad], np.asarray(y)[bad], "o", ms=5, mfc="white", color=colour, zorder=3)
         ax.plot(B, t, "-", color=colour, lw=0.9)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(r"batch size $B$")
     ax.set_title(title)
+
+
+def plot_train_scatter(ax, groups: dict, title) -> None:
+    r"""Measured against predicted :math:`\eta^*` (log--log) with the diagonal and a factor-2 band.
+
+    ``groups`` maps a label to ``(pred, meas, ok)`` flat arrays; unbracketed minima (``ok`` False)
+    are open markers.
+    """
+    markers = iter("osD^vP<>")
+    colours = iter([PALETTE[c] for c in ("blue", "vermillion", "green", "purple", "orange", "skyblue", "black")])
+    lo, hi = np.inf, -np.inf
+    for label, (pred, meas, ok) in groups.items():
+        pred, meas, ok = (np.asarray(x).ravel() for x in (pred, meas, ok))
+        m, c = next(markers), next(colours)
+        ax.plot(pred[ok], meas[ok], m, ms=3, color=c, label=label, ls="none")
+        ax.plot(pred[~ok], meas[~ok], m, ms=3, mfc="white", color=c, ls="none")
+        lo, hi = min(lo, pred.min(), meas.min()), max(hi, pred.max(), meas.max())
+    x = np.array([lo / 2, hi * 2])
+    ax.plot(x, x, "-", color=PALETTE["black"], lw=0.7)
+    ax.fill_between(x, x / 2, x * 2, color="#999999", alpha=0.15, lw=0)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(x)
+    ax.set_ylim(x)
+    ax.set_aspect("equal")
+    ax.set_xlabel(r"predicted $\eta^*$")
+    ax.set_title(title)
+
+
+def plot_train_budget(ax, B, steps, eta, log_se, theory_adam, theory_softsign, title) -> None:
+    r"""Measured :math:`\eta^*(B)` after each step budget (markers, one colour per budget) with the exact
+    theory of Adam's first step, :math:`x/(|x|+\epsilon)` (solid), and of softsign (dashed)."""
+    colours = [PALETTE[c] for c in ("vermillion", "blue", "green", "purple", "orange", "skyblue")]
+    for c, s, y, se in zip(colours, steps, eta, log_se):
+        _log_errorbar(ax, B, y, se, fmt="o", ms=3, color=c, label=f"{s} step" + ("s" if s != 1 else ""))
+    ax.plot(B, theory_adam, "-", color=PALETTE["black"], lw=0.9, label=r"theory, $x/(|x|+\epsilon)$")
+    ax.plot(B, theory_softsign, "--", color="#777777", lw=0.9, label=r"theory, softsign")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(r"batch size $B$")
+    ax.set_title(title)
+
+
+def plot_lr_curves(ax, lrs: dict, mean: dict, lo: dict, hi: dict, eta: dict, f_eta: dict) -> None:
+    r"""Seed-mean final loss against the learning rate per batch size (lines), the seeds' range
+    (band) and the fitted minimum (marker); log--log.  Every argument is a dict keyed by ``B``."""
+    cycle = [PALETTE[c] for c in ("blue", "vermillion", "green", "purple", "orange", "skyblue", "black")]
+    for c, B in zip(cycle, lrs):
+        ax.fill_between(lrs[B], lo[B], hi[B], color=c, alpha=0.2, lw=0)
+        ax.plot(lrs[B], mean[B], "-", color=c, lw=0.9, label=f"$B = {B:g}$")
+        ax.plot([eta[B]], [f_eta[B]], "v", color=c, ms=5, mec=PALETTE["black"], mew=0.4)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(r"learning rate $\eta$")
+    ax.set_ylabel("final loss")
 
 
 def plot_large_eps_convergence(ax, eps, gaps: dict, post_gaps: dict) -> None:

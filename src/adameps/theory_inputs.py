@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.stats import rankdata
 
+from adameps import optimal_lr as ol
 from adameps.training import MLP, SoftmaxRegression, _log_softmax, nqm_spectrum, nqm_theta0
 
 __all__ = [
@@ -60,6 +61,7 @@ __all__ = [
     "spearman",
     "find_surge",
     "compare_curves",
+    "predict",
 ]
 
 
@@ -223,12 +225,46 @@ def mlp_inputs(data, hidden=32, activation="tanh", init_seed=0, theta=None,
         Hf = hessian_fd(model, theta, X, Y)[np.ix_(live, live)]
         w, U = np.linalg.eigh(Hf)
         floor = floor_rel * w.max()
-        info.update(floored=int(np.sum(w < floor)), min_eig=float(w.min()))
+        neg = w < 0
+        info.update(floored=int(np.sum(w < floor)), min_eig=float(w.min()), max_eig=float(w.max()),
+                    n_negative=int(neg.sum()), n_live=int(w.size),
+                    negative_mass=float(np.sum(-w[neg]) / np.sum(np.abs(w))))
         H = (U * np.maximum(w, floor)) @ U.T
         H = 0.5 * (H + H.T)
     else:
         raise ValueError(f"hessian must be fd_full, fd_diag or hutchinson, got {hessian!r}")
     return TheoryInputs(g[live], H, sigma[live], live, info)
+
+
+def predict(inputs, optimizer, eps, B):
+    r"""The one-step theory's :math:`\eta^*(B)` for ``optimizer`` at ``eps``, as a dict of named curves.
+
+    ``"exact"``: the exact one-step optimum of the matching update map,
+    :math:`\eta^* = m_1^\top g / (m_1^\top H m_1 + \sum_i (m_2 - m_1^2)_i H_{ii})` with
+    ``kind="softsign"`` for Adam and SoftSignSGD (the post's model of Adam), ``kind="sign"``
+    for SignSGD, and McCandlish's :math:`g^\top g / (g^\top H g + \sum_i \sigma_i^2 H_{ii}/B)`
+    for SGD, and for Adam-atan2 (``"atan2"``, whose first step is :math:`(\pi/4)\,\mathrm{sign}(g)`)
+    the sign optimum times :math:`4/\pi`; ``"mean_field"``: the post's 2024 mean field
+    :math:`\beta S / (\beta^2 P + (1-\beta^2) T)` (``eps = 0`` for SignSGD; absent for SGD);
+    for Adam also ``"adam"``: the exact optimum of Adam's own first step,
+    :math:`x/(|x|+\epsilon)` (``kind="adam"``; with bias correction Adam's first step is
+    exactly :math:`g/(|g|+\epsilon)`).  ``eps`` is ignored (use ``None``) for sign, atan2 and SGD.
+    """
+    g, H, sigma = inputs.g, inputs.H, inputs.sigma
+    if optimizer == "sgd":
+        return {"exact": ol.eta_star_sgd(g, H, sigma, B)}
+    if optimizer in ("sign", "atan2"):
+        # Adam-atan2's first step is (pi/4) sign(g): the sign optimum scaled by 4/pi
+        c = 4.0 / np.pi if optimizer == "atan2" else 1.0
+        return {"exact": c * ol.eta_star(g, H, sigma, 0.0, B, kind="sign"),
+                "mean_field": c * ol.eta_star_mean_field(g, H, sigma, 0.0, B)}
+    if optimizer not in ("adam", "softsign"):
+        raise ValueError(f"optimizer must be adam, atan2, softsign, sign or sgd; got {optimizer!r}")
+    out = {"exact": ol.eta_star(g, H, sigma, eps, B, kind="softsign"),
+           "mean_field": ol.eta_star_mean_field(g, H, sigma, eps, B)}
+    if optimizer == "adam":
+        out["adam"] = ol.eta_star(g, H, sigma, eps, B, kind="adam")
+    return out
 
 
 def digits_inputs(data, model="softmax", **kw):

@@ -35,6 +35,7 @@ import numpy as np
 
 __all__ = [
     "Adam",
+    "AdamAtan2",
     "SoftSignSGD",
     "SignSGD",
     "SGD",
@@ -116,6 +117,33 @@ class Adam:
         return theta
 
 
+class AdamAtan2(Adam):
+    r"""Adam-atan2 (Everett et al. 2024): Adam with the division replaced by ``atan2``, no epsilon.
+
+    Moments and bias correction as :class:`Adam`; the update is
+    :math:`\theta_t = \theta_{t-1} - \eta\, \operatorname{atan2}(\hat m_t, \sqrt{\hat v_t})`
+    (their scale constants set to 1).  It is invariant to rescaling the gradient and is bounded by
+    :math:`\pi/2` per coordinate; the first step is :math:`(\pi/4)\,\mathrm{sign}(g)`.  The
+    scale-invariant "no epsilon" control arm.
+    """
+
+    name = "atan2"
+
+    def __init__(self, eps=None, beta1=0.9, beta2=0.999):  # eps accepted (and unused) like _Stateless
+        super().__init__(0.0, beta1, beta2)
+
+    def step(self, theta, grad, state, lr):
+        state["t"] += 1
+        t = state["t"]
+        m, v = state["m"], state["v"]
+        m *= self.beta1
+        m += (1.0 - self.beta1) * grad
+        v *= self.beta2
+        v += (1.0 - self.beta2) * (grad * grad)
+        theta -= lr * np.arctan2(m / (1.0 - self.beta1**t), np.sqrt(v / (1.0 - self.beta2**t)))
+        return theta
+
+
 class _Stateless:
     """An update ``theta <- theta - lr * direction(grad)`` with no optimiser state."""
 
@@ -170,16 +198,18 @@ class SGD(_Stateless):
 
 
 def make_optimizer(name, eps=1e-8, beta1=0.9, beta2=0.999):
-    """Optimiser by name: ``"adam"``, ``"softsign"``, ``"sign"`` or ``"sgd"``."""
+    """Optimiser by name: ``"adam"``, ``"atan2"`` (Adam-atan2), ``"softsign"``, ``"sign"`` or ``"sgd"``."""
     if name == "adam":
         return Adam(eps, beta1, beta2)
+    if name == "atan2":
+        return AdamAtan2(None, beta1, beta2)
     if name == "softsign":
         return SoftSignSGD(eps)
     if name == "sign":
         return SignSGD()
     if name == "sgd":
         return SGD()
-    raise ValueError(f"optimizer must be adam, softsign, sign or sgd; got {name!r}")
+    raise ValueError(f"optimizer must be adam, atan2, softsign, sign or sgd; got {name!r}")
 
 
 # ============================================================== results, progress

@@ -1,0 +1,47 @@
+"""Rule `fig_train_lr_curves`: the final loss against the learning rate for one sweep (config
+`train.lr_curves`), seed mean and range per batch size, with the fitted minimum marked."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+import _common  # noqa: E402
+
+import csv  # noqa: E402
+import json  # noqa: E402
+
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from adameps import plotting  # noqa: E402
+
+_common.setup(snakemake)  # noqa: F821
+plotting.use_style()
+inp, out = snakemake.input, snakemake.output  # noqa: F821
+doc = json.loads(Path(inp.json).read_text())
+with open(inp.csv, newline="") as fh:
+    rows = list(csv.DictReader(fh))
+Bs = sorted({float(r["B"]) for r in rows})
+lrs, mean, lo, hi, eta, f_eta = {}, {}, {}, {}, {}, {}
+for B, fit in zip(Bs, doc["rows"]):
+    sel = [r for r in rows if float(r["B"]) == B]
+    grid = np.array(sorted({float(r["lr"]) for r in sel}))
+    L = np.full((grid.size, max(int(r["seed"]) for r in sel) + 1), np.nan)
+    for r in sel:
+        L[np.searchsorted(grid, float(r["lr"])), int(r["seed"])] = float(r["final_loss"])
+    keep = np.all(np.isfinite(L), axis=1)  # a diverged seed makes the seed mean infinite: not drawn
+    lrs[B], mean[B], lo[B], hi[B] = grid[keep], L[keep].mean(1), L[keep].min(1), L[keep].max(1)
+    eta[B] = fit["eta"]
+    f_eta[B] = float(np.exp(np.interp(np.log(fit["eta"]), np.log(lrs[B]), np.log(mean[B]))))
+fig, ax = plt.subplots(figsize=plotting.figsize(0.6, 0.75), layout="constrained")
+plotting.plot_lr_curves(ax, lrs, mean, lo, hi, eta, f_eta)
+eps = doc["eps"]
+MODEL = {"nqm": "NQM", "softmax": "digits, softmax", "mlp": "digits, MLP"}
+OPT = {"adam": "Adam", "softsign": "SoftSignSGD", "sign": "SignSGD", "sgd": "SGD", "atan2": "Adam-atan2"}
+ax.set_title(f"{MODEL[doc['model']]}, {OPT[doc['optimizer']]}, {doc['steps']} steps"
+             + (rf", $\epsilon = 10^{{{np.log10(eps):.0f}}}$" if eps else ""))
+ax.legend(fontsize=6, ncol=2)
+_common.save_figure(fig, out.pdf, out.png)
