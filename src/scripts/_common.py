@@ -139,6 +139,27 @@ def read_results(path) -> dict:
     return doc
 
 
+def read_macros(paths) -> list[dict]:
+    """Every named value of the results files at ``paths`` as one macro each: ``name``, formatted
+    ``body``, ``description`` and its source (``path``, ``namespace``, ``key``, ``rule``, ``script``),
+    ordered by file, then key, so the output does not depend on the order of ``paths``."""
+    from adameps.numbers import format_number, macro_name
+
+    macros, seen = [], {}
+    for path in sorted(paths):
+        doc = read_results(path)
+        for key in sorted(doc["values"]):
+            entry = doc["values"][key]
+            name = macro_name(doc["namespace"], key)
+            if name in seen:
+                raise ValueError(f"macro \\{name} defined twice: {seen[name]} and {path}:{key}")
+            seen[name] = f"{path}:{key}"
+            macros.append({"name": name, "body": format_number(entry["value"], entry["fmt"], entry["digits"]),
+                           "description": entry["description"], "path": str(path), "namespace": doc["namespace"],
+                           "key": key, "rule": doc["rule"], "script": doc["script"]})
+    return macros
+
+
 def write_npz(path, **arrays) -> None:
     """Like ``np.savez_compressed`` but byte-reproducible: fixed member order and timestamps."""
     buf = io.BytesIO()
