@@ -7,7 +7,7 @@ set -euo pipefail
 PACKAGES="latexmk texlive-latex-base texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended lmodern poppler-utils"
 COMMANDS="latexmk pdflatex bibtex kpsewhich pdftoppm"
 # One file from each TeX package the paper loads, so a partial TeX install is caught too.
-TEXFILES="lmodern.sty t1lmr.fd natbib.sty plainnat.bst hyperref.sty geometry.sty booktabs.sty longtable.sty amsmath.sty"
+TEXFILES="lmodern.sty t1lmr.fd natbib.sty plainnat.bst hyperref.sty geometry.sty booktabs.sty longtable.sty amsmath.sty placeins.sty"
 
 missing() {
   for c in $COMMANDS; do command -v "$c" >/dev/null 2>&1 || { echo "command $c"; return; }; done
