@@ -27,6 +27,11 @@ check_less(config, "moments.log10_b_min", "moments.log10_b_max")
 check_less(config, "eta.eps.log10_min", "eta.eps.log10_max")
 check_less(config, "eta.B.log10_min", "eta.B.log10_max")
 
+# `snakemake --report report.html`: every figure (its PNG) with a caption from report/<figure>.rst,
+# grouped by paper section (category); the report's front page is report/workflow.rst.
+report: "report/workflow.rst"
+
+
 # Fixed build date, so two clean builds produce byte-identical PDFs.
 SOURCE_DATE_EPOCH = 1731888000  # 2024-11-18, the date of the source post
 
@@ -81,7 +86,7 @@ rule fig_scurves:
         npz="results/scurves.npz",
     output:
         pdf="figures/scurves.pdf",
-        png="figures/scurves.png",
+        png=report("figures/scurves.png", caption="report/scurves.rst", category="S-curves"),
     log:
         "logs/fig_scurves.log",
     benchmark:
@@ -141,7 +146,7 @@ rule fig_moments:
         npz="results/moments.npz",
     output:
         pdf="figures/moments_{moment}.pdf",
-        png="figures/moments_{moment}.png",
+        png=report("figures/moments_{moment}.png", caption="report/moments.rst", category="Moments"),
     wildcard_constraints:
         moment="m1|m2",
     params:
@@ -165,7 +170,7 @@ rule fig_moment_errors:
         npz="results/moments.npz",
     output:
         pdf="figures/moment_errors.pdf",
-        png="figures/moment_errors.png",
+        png=report("figures/moment_errors.png", caption="report/moment_errors.rst", category="Moments"),
     log:
         "logs/fig_moment_errors.log",
     benchmark:
@@ -230,11 +235,11 @@ rule fig_eta:
         npz=expand("results/eta_{family}.npz", family=FAMILIES),
     output:
         curves_pdf="figures/eta_curves.pdf",
-        curves_png="figures/eta_curves.png",
+        curves_png=report("figures/eta_curves.png", caption="report/eta_curves.rst", category="Optimal learning rate"),
         peaks_pdf="figures/eta_peaks.pdf",
-        peaks_png="figures/eta_peaks.png",
+        peaks_png=report("figures/eta_peaks.png", caption="report/eta_peaks.rst", category="Optimal learning rate"),
         limits_pdf="figures/eta_limits.pdf",
-        limits_png="figures/eta_limits.png",
+        limits_png=report("figures/eta_limits.png", caption="report/eta_limits.rst", category="Optimal learning rate"),
     params:
         families=FAMILIES,
     log:
@@ -311,7 +316,7 @@ rule fig_train:
         npz="results/train.npz",
     output:
         pdf="figures/train.pdf",
-        png="figures/train.png",
+        png=report("figures/train.png", caption="report/train.rst", category="Real training"),
     params:
         problems=list(TRAIN),
     log:
