@@ -1,18 +1,23 @@
 # Two commands on a fresh machine:
 #   make paper   set up .venv from requirements.lock, make sure TeX is there, build paper/paper.pdf
 #   make test    the same set-up, then the test suite
+#   make report  make paper, then report.html (every figure captioned, by paper section)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 CORES ?= 4
 
-.PHONY: paper test setup tex torch lock clean
+.PHONY: paper test report setup tex torch lock clean
 
 paper: setup tex
 	$(BIN)/snakemake --cores $(CORES)
 
 test: setup tex
 	$(BIN)/python -m pytest
+
+# The HTML report (every figure, captioned, by paper section) of the build `make paper` makes.
+report: paper
+	$(BIN)/snakemake --report report.html
 
 setup: $(VENV)/.installed
 
@@ -40,4 +45,4 @@ lock:
 	$(PYTHON) tools/write_conda_env.py
 
 clean:
-	rm -rf results figures/*.pdf figures/*.png paper/generated paper/build paper/paper.pdf logs .snakemake
+	rm -rf results figures/*.pdf figures/*.png paper/generated paper/build paper/paper.pdf logs .snakemake report.html

@@ -31,6 +31,11 @@ check_less(config, "eta.sqrt_rule.log10_B_ref", "eta.sqrt_rule.log10_B_window")
 check_less(config, "eta.sqrt_rule.log10_B_window", "eta.sqrt_rule.log10_B_max")
 check_less(config, "eta.no_surge.log10_B_min", "eta.no_surge.log10_B_max")
 
+# `snakemake --report report.html`: every figure (its PNG) with a caption from report/<figure>.rst,
+# grouped by paper section (category); the report's front page is report/workflow.rst.
+report: "report/workflow.rst"
+
+
 # Fixed build date, so two clean builds produce byte-identical PDFs.
 SOURCE_DATE_EPOCH = 1731888000  # 2024-11-18, the date of the source post
 
@@ -126,7 +131,7 @@ rule fig_scurves:
         npz="results/scurves.npz",
     output:
         pdf="figures/scurves.pdf",
-        png="figures/scurves.png",
+        png=report("figures/scurves.png", caption="report/scurves.rst", category="S-curves"),
     log:
         "logs/fig_scurves.log",
     benchmark:
@@ -186,7 +191,7 @@ rule fig_moments:
         npz="results/moments.npz",
     output:
         pdf="figures/moments_{moment}.pdf",
-        png="figures/moments_{moment}.png",
+        png=report("figures/moments_{moment}.png", caption="report/moments.rst", category="Moments"),
     wildcard_constraints:
         moment="m1|m2",
     params:
@@ -210,7 +215,7 @@ rule fig_moment_errors:
         npz="results/moments.npz",
     output:
         pdf="figures/moment_errors.pdf",
-        png="figures/moment_errors.png",
+        png=report("figures/moment_errors.png", caption="report/moment_errors.rst", category="Moments"),
     log:
         "logs/fig_moment_errors.log",
     benchmark:
@@ -276,11 +281,11 @@ rule fig_eta:
         npz=expand("results/eta_{family}.npz", family=FAMILIES),
     output:
         curves_pdf="figures/eta_curves.pdf",
-        curves_png="figures/eta_curves.png",
+        curves_png=report("figures/eta_curves.png", caption="report/eta_curves.rst", category="Optimal learning rate"),
         peaks_pdf="figures/eta_peaks.pdf",
-        peaks_png="figures/eta_peaks.png",
+        peaks_png=report("figures/eta_peaks.png", caption="report/eta_peaks.rst", category="Optimal learning rate"),
         limits_pdf="figures/eta_limits.pdf",
-        limits_png="figures/eta_limits.png",
+        limits_png=report("figures/eta_limits.png", caption="report/eta_limits.rst", category="Optimal learning rate"),
     params:
         families=FAMILIES,
     log:
@@ -348,7 +353,7 @@ rule fig_eta_sqrt_rule:
         npz="results/eta_sqrt_rule.npz",
     output:
         pdf="figures/eta_sqrt_rule.pdf",
-        png="figures/eta_sqrt_rule.png",
+        png=report("figures/eta_sqrt_rule.png", caption="report/eta_sqrt_rule.rst", category="Optimal learning rate"),
     params:
         families=FAMILIES,
     log:
@@ -470,11 +475,11 @@ rule fig_train:
         npz="results/train.npz",
     output:
         pdf="figures/train.pdf",
-        png="figures/train.png",
+        png=report("figures/train.png", caption="report/train.rst", category="Real training"),
         scatter_pdf="figures/train_scatter.pdf",
-        scatter_png="figures/train_scatter.png",
+        scatter_png=report("figures/train_scatter.png", caption="report/train_scatter.rst", category="Real training"),
         budget_pdf="figures/train_budget.pdf",
-        budget_png="figures/train_budget.png",
+        budget_png=report("figures/train_budget.png", caption="report/train_budget.rst", category="Real training"),
     params:
         arms=list(TRAIN),
         budget=BUDGET_CFG,
@@ -498,7 +503,7 @@ rule fig_train_lr_curves:
         json=f"results/train/{LR_CURVES['problem']}_eps{LR_CURVES['eps_index']}.json",
     output:
         pdf="figures/train_lr_curves.pdf",
-        png="figures/train_lr_curves.png",
+        png=report("figures/train_lr_curves.png", caption="report/train_lr_curves.rst", category="Real training"),
     log:
         "logs/fig_train_lr_curves.log",
     benchmark:

@@ -1,15 +1,19 @@
 """The whole DAG, end to end, on the small test config: builds the PDF, leaves nothing to do,
-rebuilds byte-identically from clean, and rebuilds only the PDF when only prose changes."""
+rebuilds byte-identically from clean, rebuilds only the PDF when only prose changes, and makes
+the HTML report."""
 
+import base64
 import json
 import re
 import subprocess
 import tarfile
 
 import pytest
+import yaml
 
 from adameps.numbers import format_number, macro_name
 from conftest import copy_tree, output_hashes, require_tex, snakemake
+from test_report import figure_sections, rule_script, snakefile_figures
 
 pytestmark = pytest.mark.slow
 
@@ -79,6 +83,42 @@ def test_lint_is_clean(built):
     proc = snakemake(built, "--lint", check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Lints for" not in proc.stdout + proc.stderr
+
+
+def test_html_report_every_figure_captioned_by_section(built):
+    """`snakemake --report report.html` shows every figure of FIGURES (its PNG, byte for byte) with
+    its rendered caption, in the category of the paper section that includes it."""
+    before = output_hashes(built)
+    snakemake(built, "--report", "report.html")
+    assert output_hashes(built) == before  # making the report changes no output
+    html = (built / "report.html").read_text()
+    results = json.loads(re.search(r"^\s*var results = (\{.*\});$", html, re.M).group(1))
+    categories = json.loads(re.search(r"^\s*var categories = (\{.*\});$", html, re.M).group(1))
+    in_category = {path: cat for cat, subcats in categories.items() for paths in subcats.values() for path in paths}
+    snakefile = (built / "Snakefile").read_text()
+    sections = figure_sections(built)
+    captions = {}
+    for fig in snakefile_figures(snakefile):
+        key = f"figures/{fig}.png"
+        assert key in results, f"{key} is not in the report: wrap the output in report(...)"
+        res = results[key]
+        assert res["mime_type"] == "image/png"
+        # data:image/png;charset=utf8;filename=scurves.png;base64,<the PNG>
+        head, data = res["data_uri"].split(",", 1)
+        assert head.startswith("data:image/png;") and head.endswith(";base64")
+        assert base64.b64decode(data) == (built / key).read_bytes()
+        # the caption is rendered (Jinja, then reStructuredText) and names the script that drew it
+        text = re.sub(r"<[^>]+>", "", res["caption"])
+        assert "{{" not in text and "{%" not in text and "snakemake." not in text, text
+        assert rule_script(snakefile, res["job_properties"]["rule"]) in text, (fig, text)
+        captions[fig] = text
+        assert in_category.get(key) == sections[fig], f"{fig}: in {in_category.get(key)!r}, paper: {sections[fig]!r}"
+    assert len(set(captions.values())) == len(captions), "two figures share one caption text"
+    # the front page: report/workflow.rst with the configuration filled in
+    desc = json.loads(re.search(r"^\s*var workflow_desc = (.*);$", html, re.M).group(1))
+    assert "scaling law" in desc and "{{" not in desc
+    families = yaml.safe_load((built / "config/test.yaml").read_text())["eta"]["families"]
+    assert "problem families " + ", ".join(families) in desc
 
 
 def test_clean_rebuild_is_byte_identical(built, tmp_path):

@@ -28,8 +28,11 @@ import math
 import numpy as np
 from scipy.special import erf
 
+# Same input validation (NaN, b < 0, a and b both infinite) and messages as the exact moments.
+from adameps.moments import _prepare
+
 # The S-curve forms live with the erf figure's code; re-exported here with the moment approximations.
-from adameps.scurves import erf_approx_clip, erf_approx_softsign, scurve_clip, scurve_softsign
+from adameps.scurves import _softsign_form, erf_approx_clip, erf_approx_softsign, scurve_clip, scurve_softsign
 
 __all__ = [
     "scurve_softsign",
@@ -42,6 +45,7 @@ __all__ = [
 ]
 
 _HALF_PI = math.pi / 2.0
+_SQRT_HALF_PI = math.sqrt(_HALF_PI)
 _SQRT2 = math.sqrt(2.0)
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
@@ -51,13 +55,27 @@ def _out(x):
 
 
 def _erf_slope(b):
-    """erf(b/sqrt2)/b, continued to sqrt(2/pi) at b = 0 without 0/0."""
+    """erf(b/sqrt2)/b for b >= 0, continued to sqrt(2/pi) at b = 0 without 0/0 (0 at b = inf)."""
     b = np.asarray(b, dtype=np.float64)
     small = b < 1e-4
     bs = np.where(small, 1.0, b)  # placeholder keeps the division finite
+    bt = np.where(small, b, 0.0)  # and the series from overflowing where it is not used
     # Taylor: erf(b/sqrt2)/b = sqrt(2/pi) (1 - b^2/6 + b^4/40 - ...); error < 1e-25 here.
-    series = _SQRT_2_OVER_PI * (1.0 - b * b / 6.0 + b**4 / 40.0)
+    series = _SQRT_2_OVER_PI * (1.0 - bt * bt / 6.0 + bt**4 / 40.0)
     return np.where(small, series, erf(bs / _SQRT2) / bs)
+
+
+def _ratio(x, c):
+    r""":math:`x/\sqrt{x^2 + c^2}` for ``x, c >= 0``, not both infinite, not both 0.
+
+    ``hypot`` cannot overflow, and the infinite ends are the limits: 1 for
+    :math:`x = \infty`, 0 for :math:`c = \infty` (``inf/inf`` is never formed).
+    """
+    xinf, cinf = np.isinf(x), np.isinf(c)
+    xf = np.where(xinf, 1.0, x)
+    cf = np.where(cinf, 1.0, c)
+    r = xf / np.hypot(xf, cf)
+    return np.where(xinf, 1.0, np.where(cinf, 0.0, r))
 
 
 def m1_approx_erf_slope(a, b):
@@ -65,22 +83,35 @@ def m1_approx_erf_slope(a, b):
 
     S-curve in :math:`a` with the exact clip slope :math:`\operatorname{erf}(b/\sqrt2)/b`
     at :math:`a = 0`; at :math:`b=0` the slope is :math:`\sqrt{2/\pi}`, giving
-    :math:`a/\sqrt{a^2+\pi/2}`.
+    :math:`a/\sqrt{a^2+\pi/2}`.  Limits: :math:`\pm1` at :math:`a=\pm\infty`, 0 at
+    :math:`b=\infty`.  ``ValueError`` (as :func:`adameps.moments.moments`) for NaN, negative
+    ``b`` or both infinite.
     """
-    a = np.asarray(a, dtype=np.float64)
-    k = _erf_slope(b)
-    return _out(scurve_softsign(a, k))
+    a, b, _ = _prepare(a, b)
+    # slope 0 at b = inf: the S-curve is 0 there (a is finite, both-infinite was rejected)
+    return _out(_softsign_form(a, _erf_slope(b)))
 
 
 def m1_approx_post(a, b):
-    r""":math:`a/\sqrt{a^2 + b^2 + \pi/2}`."""
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    return _out(a / np.sqrt(a * a + b * b + _HALF_PI))
+    r""":math:`a/\sqrt{a^2 + b^2 + \pi/2}`.
+
+    Evaluated as :math:`\operatorname{sign}(a)\,|a|/\operatorname{hypot}(|a|, c)`,
+    :math:`c = \operatorname{hypot}(b, \sqrt{\pi/2})`, so no square overflows; limits
+    :math:`\pm1` at :math:`a = \pm\infty`, 0 at :math:`b = \infty`.  ``ValueError`` for NaN,
+    negative ``b`` or both infinite.
+    """
+    a, b, _ = _prepare(a, b)
+    return _out(np.sign(a) * _ratio(np.abs(a), np.hypot(b, _SQRT_HALF_PI)))
 
 
 def m2_approx_post(a, b):
-    r""":math:`1 - b^2/(a^2 + b^2 + \pi/2)`."""
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    return _out(1.0 - b * b / (a * a + b * b + _HALF_PI))
+    r""":math:`1 - b^2/(a^2 + b^2 + \pi/2) = (a^2 + \pi/2)/(a^2 + b^2 + \pi/2)`.
+
+    Evaluated as :math:`(A/\operatorname{hypot}(A, b))^2` with
+    :math:`A = \operatorname{hypot}(a, \sqrt{\pi/2})`: the literal :math:`1 - b^2/(\dots)`
+    cancels for :math:`b \gg |a|` (all digits lost at :math:`b \approx 10^8`, 0 instead of
+    :math:`(a^2+\pi/2)/b^2`).  Limits: 1 at :math:`a = \pm\infty`, 0 at :math:`b = \infty`.
+    ``ValueError`` for NaN, negative ``b`` or both infinite.
+    """
+    a, b, _ = _prepare(a, b)
+    return _out(_ratio(np.hypot(a, _SQRT_HALF_PI), b) ** 2)

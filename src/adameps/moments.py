@@ -496,6 +496,12 @@ def _drive(core, a, b):
     # |m1| <= sqrt(m2) <= 1 so callers never see a negative variance.  The change is no
     # larger than the rounding error it removes.
     np.minimum(m1, np.sqrt(m2), out=m1)
+    # sqrt(m2)**2 can round one ulp above m2; step such m1 one ulp towards 0 so that
+    # m1*m1 <= m2 holds exactly in floating point (one step always suffices: it lowers
+    # m1*m1 by about 2 ulp of m2).
+    over = m1 * m1 > m2
+    if over.any():
+        m1[over] = np.nextafter(m1[over], 0.0)
     return m1 * s, m2
 
 

@@ -19,24 +19,45 @@ from .moments import KINDS
 __all__ = ["update_map", "moments_mc"]
 
 
+_FORMS = {
+    "softsign": lambda x, b: x / np.hypot(x, b),
+    "clip": lambda x, b: np.clip(x / b, -1.0, 1.0),
+    "adam": lambda x, b: x / (np.abs(x) + b),
+}
+
+
 def update_map(kind, x, b):
-    r"""The update map :math:`\varphi(x; b)` of ``kind`` (vectorised over ``x``; ``b >= 0``).
+    r"""The update map :math:`\varphi(x; b)` of ``kind`` (vectorised over ``x`` and ``b``; ``b >= 0``).
 
     sign: :math:`\operatorname{sign}(x)`; softsign: :math:`x/\sqrt{x^2+b^2}`;
     clip: :math:`\operatorname{clip}(x/b,-1,1)`; adam: :math:`x/(|x|+b)`.
-    A scalar ``b = 0`` gives sign for every kind (their common limit).
+    Where ``b = 0`` every kind gives sign (their common limit), and :math:`x = \pm\infty`
+    with finite ``b`` gives :math:`\pm1`.  ``ValueError`` for an unknown ``kind``, NaN ``x``
+    or ``b``, negative ``b``, or ``x`` and ``b`` both infinite.
     """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got kind={kind!r}")
     x = np.asarray(x, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
-    if kind == "sign" or (kind in KINDS and b.ndim == 0 and b == 0):
+    if np.isnan(x).any():
+        raise ValueError("x must not be NaN, got x=nan")
+    bad = np.isnan(b) | (b < 0)
+    if bad.any():
+        raise ValueError(f"b must be >= 0 and not NaN, got b={float(b[bad].flat[0])!r}")
+    if kind == "sign":
         return np.sign(x)
-    if kind == "softsign":
-        return x / np.hypot(x, b)
-    if kind == "clip":
-        return np.clip(x / b, -1.0, 1.0)
-    if kind == "adam":
-        return x / (np.abs(x) + b)
-    raise ValueError(f"kind must be one of {KINDS}, got kind={kind!r}")
+    form = _FORMS[kind]
+    if b.ndim == 0 and 0 < b and np.isfinite(x).all():
+        return form(x, b)  # the common case: no special values
+    x, b = np.broadcast_arrays(x, b)
+    if (np.isinf(x) & np.isinf(b)).any():
+        raise ValueError("x and b are both infinite: the update map has no limit there")
+    # The formulas would form 0/0 at x = b = 0 (softsign, adam), x/0 (clip) and inf/inf at
+    # x = +-inf; those points take the limits above instead.
+    out = np.array(np.sign(x), dtype=np.float64)
+    regular = (b > 0) & np.isfinite(x)
+    out[regular] = form(x[regular], b[regular])
+    return out[()] if out.ndim == 0 else out
 
 
 def moments_mc(kind, a, b, n, rng):

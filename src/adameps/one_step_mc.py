@@ -18,7 +18,7 @@ import numpy as np
 
 from adameps.montecarlo import update_map
 from adameps.optimal_lr import _check_B, _check_eps, _check_kind
-from adameps.problems import validate_problem_arrays
+from adameps.problems import validate_g_sigma, validate_problem_arrays
 
 __all__ = ["OneStepMC", "sample_updates", "one_step_mc"]
 
@@ -27,12 +27,20 @@ def sample_updates(g, sigma, eps, B, K, rng, kind="softsign"):
     """K sampled updates ``phi(g + sigma z / sqrt(B); eps)``, shape (K, N).
 
     ``rng`` is an int seed or a ``numpy.random.Generator``; ``B`` a positive scalar.
+    Invalid ``g``, ``sigma`` (as in :func:`adameps.problems.validate_g_sigma`), ``eps``,
+    ``B``, ``K`` or ``kind`` raise ``ValueError`` naming the argument.
     """
-    g = np.asarray(g, float)
-    sigma = np.asarray(sigma, float)
+    g, sigma = validate_g_sigma(g, sigma)
+    eps = _check_eps(eps)
+    Bv, _ = _check_B(B)
+    if Bv.size != 1:
+        raise ValueError(f"B must be a scalar for sample_updates, got {Bv.size} values")
+    kind = _check_kind(kind)
+    if int(K) < 1:
+        raise ValueError(f"K must be >= 1, got K={K!r}")
     rng = np.random.default_rng(rng)
     z = rng.standard_normal((int(K), g.size))
-    return update_map(kind, g + sigma * z / np.sqrt(B), eps)
+    return update_map(kind, g + sigma * z / np.sqrt(Bv[0]), eps)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from scipy.optimize import brentq, minimize_scalar
 
 from adameps.moments import moments
 from adameps.montecarlo import update_map
-from adameps.problems import validate_problem_arrays
+from adameps.problems import validate_g_sigma, validate_problem_arrays
 
 __all__ = [
     "KINDS",
@@ -79,7 +79,12 @@ def _check_eps(eps):
 
 
 def _check_B(B):
-    arr = np.asarray(B, dtype=float)
+    if np.iscomplexobj(B):
+        raise ValueError("B must be real, got a complex value")
+    try:
+        arr = np.asarray(B, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"B must be real numbers, got B = {B!r:.80}") from None
     if arr.size == 0:
         raise ValueError("B must be non-empty")
     if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
@@ -217,10 +222,13 @@ def kappa2_choices(g, sigma, eps):
       makes the B -> 0 asymptote of the 2024 mean field,
       ``eta ~ sqrt(2B/pi) S / (kappa tr H)``, coincide with the exact one,
       ``sqrt(2B/pi) sum_i (g_i^2/sigma_i) / tr H`` (softsign -> sign, m1_i ~
-      sqrt(2/pi) a_i, m2_i -> 1).  Undefined (ValueError) if g = 0.
+      sqrt(2/pi) a_i, m2_i -> 1).  Undefined if g = 0.
+
+    ``"ug_weighted"`` and ``"small_B_exact"`` are left out when g = 0 (0/0); the
+    mean-field functions then raise ValueError if asked for that default.
+    ``g`` and ``sigma`` are checked as in :func:`adameps.problems.validate_g_sigma`.
     """
-    g = np.asarray(g, float)
-    sigma = np.asarray(sigma, float)
+    g, sigma = validate_g_sigma(g, sigma)
     eps = _check_eps(eps)
     u, k2 = _u_kappa2(g, sigma, eps)
     w = u * g
@@ -297,6 +305,9 @@ def kappa2_best_fit(g, H, sigma, eps, B):
     g, H, sigma = validate_problem_arrays(g, H, sigma)
     eps = _check_eps(eps)
     Bv, _ = _check_B(B)
+    if not np.any(g):
+        # eta_star = 0 for every B: no log-error to fit, and the mean field's S is 0 too.
+        raise ValueError("kappa2_best_fit needs g != 0 (with g = 0, eta_star = 0 for every B)")
     target = np.log(_eta_star_core(g, H, np.diag(H).copy(), sigma, eps, Bv, "softsign"))
     S, P, T = _mf_SPT(g, H, sigma, eps)
     _, k2 = _u_kappa2(g, sigma, eps)

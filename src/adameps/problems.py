@@ -18,6 +18,7 @@ import numpy as np
 __all__ = [
     "Problem",
     "validate_problem_arrays",
+    "validate_g_sigma",
     "nqm",
     "dense_powerlaw",
     "low_rank_dominated",
@@ -28,17 +29,25 @@ __all__ = [
 SYMMETRY_RTOL = 1e-10
 
 
-def validate_problem_arrays(g, H, sigma):
-    """Check and normalise ``(g, H, sigma)``; return float copies ``(g, H, sigma)``.
+def _float_array(name, value):
+    # Complex input would be cast with only a ComplexWarning, dropping the imaginary part;
+    # strings and ragged lists fail in numpy with messages that do not name the argument.
+    if np.iscomplexobj(value):
+        raise ValueError(f"{name} must be real, got a complex array")
+    try:
+        return np.array(value, dtype=float, copy=True)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be an array of real numbers, got {value!r:.80}") from None
 
-    ``g`` and ``sigma`` must be finite 1-D arrays of the same length N, ``sigma > 0``;
-    ``H`` must be a finite (N, N) array, symmetric to ``SYMMETRY_RTOL * max|H|``
-    and positive definite (Cholesky succeeds).  The returned ``H`` is exactly
-    symmetrised, ``(H + H^T) / 2``.  Raises ``ValueError`` naming the offending array.
+
+def validate_g_sigma(g, sigma):
+    """Check and normalise the gradient ``g`` and noise scale ``sigma``; return float copies.
+
+    ``g`` and ``sigma`` must be finite 1-D arrays of the same length N, ``sigma > 0``.
+    Raises ``ValueError`` naming the offending array.
     """
-    g = np.array(g, dtype=float, copy=True)
-    sigma = np.array(sigma, dtype=float, copy=True)
-    H = np.array(H, dtype=float, copy=True)
+    g = _float_array("g", g)
+    sigma = _float_array("sigma", sigma)
     if g.ndim != 1 or g.size == 0:
         raise ValueError(f"g must be a non-empty 1-D array, got shape {g.shape}")
     n = g.size
@@ -46,14 +55,28 @@ def validate_problem_arrays(g, H, sigma):
         raise ValueError(
             f"sigma must have shape {(n,)} to match g, got shape {sigma.shape}"
         )
-    if H.shape != (n, n):
-        raise ValueError(f"H must have shape {(n, n)} to match g, got shape {H.shape}")
     if not np.all(np.isfinite(g)):
         raise ValueError("g must be finite (found NaN or inf)")
     if not np.all(np.isfinite(sigma)):
         raise ValueError("sigma must be finite (found NaN or inf)")
     if np.any(sigma <= 0):
         raise ValueError(f"sigma must be > 0 everywhere, min(sigma) = {sigma.min()!r}")
+    return g, sigma
+
+
+def validate_problem_arrays(g, H, sigma):
+    """Check and normalise ``(g, H, sigma)``; return float copies ``(g, H, sigma)``.
+
+    ``g`` and ``sigma`` as in :func:`validate_g_sigma`;
+    ``H`` must be a finite, real (N, N) array, symmetric to ``SYMMETRY_RTOL * max|H|``
+    and positive definite (Cholesky succeeds).  The returned ``H`` is exactly
+    symmetrised, ``(H + H^T) / 2``.  Raises ``ValueError`` naming the offending array.
+    """
+    g, sigma = validate_g_sigma(g, sigma)
+    H = _float_array("H", H)
+    n = g.size
+    if H.shape != (n, n):
+        raise ValueError(f"H must have shape {(n, n)} to match g, got shape {H.shape}")
     if not np.all(np.isfinite(H)):
         raise ValueError("H must be finite (found NaN or inf)")
     scale = np.max(np.abs(H))

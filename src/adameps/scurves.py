@@ -41,19 +41,59 @@ ERF_SLOPE = 2.0 / np.sqrt(np.pi)
 ERF_APPROXIMATIONS = ("softsign", "clip")
 
 
+def _check_x_k(x, k):
+    """Float arrays ``(x, k)``; ``ValueError`` naming the argument for NaN ``x`` or ``k`` not in (0, inf)."""
+    try:
+        x = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"x must be real numbers, got x={x!r}") from None
+    try:
+        k = np.asarray(k, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"k must be real numbers, got k={k!r}") from None
+    if np.isnan(x).any():
+        raise ValueError("x must not be NaN, got x=nan")
+    bad = ~(np.isfinite(k) & (k > 0))
+    if bad.any():
+        raise ValueError(f"k (the slope at 0) must be finite and > 0, got k={float(k[bad].flat[0])!r}")
+    return x, k
+
+
+def _kx(x, k):
+    # k*x overflows to +-inf only for |x| near the float limit, where both S-curves are
+    # +-1; an infinite kx gives exactly that below, so the overflow is harmless.
+    with np.errstate(over="ignore"):
+        return np.multiply(k, x)
+
+
+def _softsign_form(x, k):
+    """``kx/sqrt(1 + (kx)^2)`` for validated ``x``, ``k >= 0``; ``+-1`` where ``kx = +-inf``."""
+    kx = _kx(x, k)
+    out = np.array(np.sign(kx), dtype=np.float64)
+    # hypot(1, kx) cannot overflow for finite kx; inf/inf is avoided by the where.
+    np.divide(kx, np.hypot(1.0, kx), out=out, where=np.isfinite(kx))
+    return out[()] if out.ndim == 0 else out
+
+
 def scurve_softsign(x, k):
     r"""Softsign-form S-curve with slope ``k`` at 0: :math:`x / \sqrt{x^2 + 1/k^2}`.
 
     Written as :math:`kx / \sqrt{1 + (kx)^2}` so that ``|x|`` up to ``1e308`` does not
-    overflow the square.
+    overflow the square; :math:`x = \pm\infty` gives :math:`\pm1`.  ``ValueError`` for
+    NaN ``x`` or ``k`` outside :math:`(0, \infty)`.
     """
-    kx = np.multiply(k, x)
-    return kx / np.hypot(1.0, kx)
+    x, k = _check_x_k(x, k)
+    return _softsign_form(x, k)
 
 
 def scurve_clip(x, k):
-    r"""Clip-form S-curve with slope ``k`` at 0: :math:`\operatorname{clip}(kx, -1, 1)`."""
-    return np.clip(np.multiply(k, x), -1.0, 1.0)
+    r"""Clip-form S-curve with slope ``k`` at 0: :math:`\operatorname{clip}(kx, -1, 1)`.
+
+    ``ValueError`` for NaN ``x`` or ``k`` outside :math:`(0, \infty)`.
+    """
+    x, k = _check_x_k(x, k)
+    out = np.clip(_kx(x, k), -1.0, 1.0)
+    return out[()] if out.ndim == 0 else out
 
 
 def erf_approx_softsign(x):
