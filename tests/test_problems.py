@@ -117,3 +117,17 @@ def test_two_coordinate_between_conditions():
 def test_builder_invalid(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+
+def test_every_configured_family_has_a_reader_label():
+    """Figures and tables never show a builder's code name for a family."""
+    import yaml
+
+    from conftest import ROOT
+
+    for cfg in ("config/config.yaml", "config/test.yaml"):  # config/full.yaml changes only train
+        for family in yaml.safe_load((ROOT / cfg).read_text())["eta"]["families"]:
+            assert callable(getattr(P, family))
+            assert family in P.FAMILY_LABELS and P.family_label(family) == P.FAMILY_LABELS[family]
+    assert P.family_label("some_new_family") == "some new family"

@@ -278,7 +278,8 @@ def plot_large_eps_convergence(ax, eps, gaps: dict, post_gaps: dict) -> None:
     ax.set_yscale("log")
     ax.set_xlabel(r"$\epsilon$")
     ax.set_ylabel("gap to the SGD limit")
-    ax.legend(fontsize=6, loc="lower left")
+    # The curves fall from upper left to lower right: the upper right corner is free.
+    ax.legend(fontsize=6, loc="upper right", handlelength=1.2)
 
 
 def plot_log_ratio_map(ax, B, eps, ratio, title, vmax):

@@ -23,7 +23,17 @@ __all__ = [
     "dense_powerlaw",
     "low_rank_dominated",
     "two_coordinate_no_surge",
+    "FAMILY_LABELS",
+    "family_label",
 ]
+
+#: How figures and tables name the instance families below.
+FAMILY_LABELS = {"nqm": "noisy quadratic", "dense_powerlaw": "dense power law", "low_rank_dominated": "low-rank dominated"}
+
+
+def family_label(family: str) -> str:
+    """The reader's name of an instance family (its builder's name, spaced, if it has none)."""
+    return FAMILY_LABELS.get(family, family.replace("_", " "))
 
 # Relative tolerance on |H - H^T| (scaled by max |H|) accepted as "symmetric".
 SYMMETRY_RTOL = 1e-10

@@ -13,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import _common  # noqa: E402
 
 import os  # noqa: E402
+import re  # noqa: E402
 import shutil  # noqa: E402
 import subprocess  # noqa: E402
 
@@ -26,7 +27,11 @@ proc = subprocess.run(["latexmk", "-r", "latexmkrc", "paper.tex"], cwd="paper", 
                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 log.info("latexmk (exit %d):\n%s", proc.returncode, proc.stdout)
 if proc.returncode:
-    sys.exit(f"latexmk failed (exit {proc.returncode}); see {snakemake.log[0]} and paper/build/paper.log")  # noqa: F821
+    # -file-line-error makes each TeX error one "./file.tex:line: message" line: quote them.
+    tex_log = Path("paper/build/paper.log")
+    errors = re.findall(r"^\S+\.tex:\d+: .*$", tex_log.read_text(errors="replace"), re.M) if tex_log.exists() else []
+    sys.exit(f"latexmk failed (exit {proc.returncode}); see {snakemake.log[0]} and {tex_log}"  # noqa: F821
+             + "".join(f"\n  {e}" for e in errors))
 
 build = Path("paper/build")
 problems = [f"paper.log: {x}" for x in log_problems((build / "paper.log").read_text(errors="replace"),

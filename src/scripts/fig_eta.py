@@ -12,7 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from adameps import plotting  # noqa: E402
+from adameps import plotting, problems  # noqa: E402
 
 _common.setup(snakemake)  # noqa: F821
 plotting.use_style()
@@ -27,7 +27,7 @@ for ax, family in zip(np.atleast_1d(axes), families):
     d = data[family]
     which = np.unique(np.linspace(0, len(d["eps"]) - 1, 4).round().astype(int))
     plotting.plot_eta_curves(ax, d["B"], d["eps"], d["exact"], d["mf_2024"], d["sign"], which,
-                             family.replace("_", " "), sgd=d["sgd"])
+                             problems.family_label(family), sgd=d["sgd"])
 np.atleast_1d(axes)[0].set_ylabel(r"$\eta^*(B)$")
 fig.legend(*np.atleast_1d(axes)[0].get_legend_handles_labels(), loc="outside right center", fontsize=7)
 _common.save_figure(fig, snakemake.output.curves_pdf, snakemake.output.curves_png)  # noqa: F821
@@ -35,22 +35,22 @@ _common.save_figure(fig, snakemake.output.curves_pdf, snakemake.output.curves_pn
 fig, ax = plt.subplots(figsize=plotting.figsize(0.6, 0.7), layout="constrained")
 eps = data[families[0]]["eps"]
 # Ripples below the surge threshold (see rule eta_sweep) are not drawn as peaks.
-peaks = {f.replace("_", " "): np.where(data[f]["surging"], data[f]["peaks"], np.nan) for f in families}
-mf_peaks = {f.replace("_", " "): data[f]["mf_peaks"] for f in families}
+peaks = {problems.family_label(f): np.where(data[f]["surging"], data[f]["peaks"], np.nan) for f in families}
+mf_peaks = {problems.family_label(f): data[f]["mf_peaks"] for f in families}
 plotting.plot_eta_peaks(ax, eps, peaks, mf_peaks)
 _common.save_figure(fig, snakemake.output.peaks_pdf, snakemake.output.peaks_png)  # noqa: F821
 
 # eps -> inf: eta*/eps against SGD's optimum, and the mean field's error over the (B, eps) plane.
 fig, axes = plt.subplots(1, 1 + len(families), figsize=plotting.figsize(1.0, 0.30), layout="constrained",
                          gridspec_kw={"width_ratios": [1.5] + [1] * len(families)})
-gaps = {f.replace("_", " "): np.max(np.abs(data[f]["exact"] / data[f]["eps"][:, None] / data[f]["sgd"] - 1), axis=1)
+gaps = {problems.family_label(f): np.max(np.abs(data[f]["exact"] / data[f]["eps"][:, None] / data[f]["sgd"] - 1), axis=1)
         for f in families}
-post_gaps = {f.replace("_", " "): np.max(np.abs(data[f]["sgd_post"] / data[f]["sgd"] - 1)) for f in families}
+post_gaps = {problems.family_label(f): np.max(np.abs(data[f]["sgd_post"] / data[f]["sgd"] - 1)) for f in families}
 plotting.plot_large_eps_convergence(axes[0], eps, gaps, post_gaps)
 vmax = max(np.max(np.abs(np.log(data[f]["mf_2024"] / data[f]["exact"]))) for f in families)
 for ax, f in zip(axes[1:], families):
     mesh = plotting.plot_log_ratio_map(ax, data[f]["B"], data[f]["eps"], data[f]["mf_2024"] / data[f]["exact"],
-                                       f.replace("_", " "), vmax)
+                                       problems.family_label(f), vmax)
 axes[1].set_ylabel(r"$\epsilon$")
 fig.colorbar(mesh, ax=list(axes[1:]), label=r"$|\log(\eta^*_{\mathrm{mf}}/\eta^*)|$", shrink=0.9)
 _common.save_figure(fig, snakemake.output.limits_pdf, snakemake.output.limits_png)  # noqa: F821

@@ -13,7 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from adameps import plotting  # noqa: E402
+from adameps import plotting, problems  # noqa: E402
 
 _common.setup(snakemake)  # noqa: F821
 plotting.use_style()
@@ -25,7 +25,7 @@ fig, axes = plt.subplots(1, len(families), figsize=plotting.figsize(1.0, 0.34), 
                          sharey=True)
 for ax, family in zip(np.atleast_1d(axes), families):
     plotting.plot_sqrt_rule(ax, data["x"], data["b"], data[f"{family}_sqrt"], data[f"{family}_fixed"],
-                            family.replace("_", " "))
+                            problems.family_label(family))
 np.atleast_1d(axes)[0].set_ylabel(r"$\log[\eta^*(B)\,/\,\sqrt{B/B_{\mathrm{ref}}}\,\eta^*(B_{\mathrm{ref}})]$")
 fig.legend(*np.atleast_1d(axes)[0].get_legend_handles_labels(), loc="outside right center", fontsize=7)
 _common.save_figure(fig, snakemake.output.pdf, snakemake.output.png)  # noqa: F821
