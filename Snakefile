@@ -42,6 +42,11 @@ SOURCE_DATE_EPOCH = 1731888000  # 2024-11-18, the date of the source post
 # The paper build fails on any LaTeX/BibTeX warning and on boxes overfull by more than this.
 MAX_OVERFULL_PT = 1.0
 
+# The code every script runs besides itself: the library and the scripts' shared I/O. An input of
+# every rule, so that a change to it reruns what it could change (Snakemake's own "code" trigger
+# sees only the rule's script).
+LIBRARY = sorted(glob.glob("src/adameps/*.py")) + ["src/scripts/_common.py"]
+
 # With `--sdm conda` every job runs in this environment: the pins of requirements.lock, inline.
 CONDA_ENV = "envs/pipeline.yaml"
 
@@ -106,6 +111,8 @@ rule all:
 
 # ---------------------------------------------------------------- S-curves (the post's first figure)
 rule scurves:
+    input:
+        library=LIBRARY,
     output:
         json="results/scurves.json",
         npz="results/scurves.npz",
@@ -129,6 +136,7 @@ rule scurves:
 rule fig_scurves:
     input:
         npz="results/scurves.npz",
+        library=LIBRARY,
     output:
         pdf="figures/scurves.pdf",
         png=report("figures/scurves.png", caption="report/scurves.rst", category="S-curves"),
@@ -148,6 +156,8 @@ rule fig_scurves:
 
 # ---------------------------------------------------------------- moments of the update (m1, m2)
 rule moments:
+    input:
+        library=LIBRARY,
     output:
         json="results/moments.json",
         npz="results/moments.npz",
@@ -170,6 +180,7 @@ rule moments:
 rule moments_accuracy:
     input:
         table="data/moments_mpmath.json",
+        library=LIBRARY,
     output:
         json="results/accuracy.json",
     log:
@@ -189,6 +200,7 @@ rule moments_accuracy:
 rule fig_moments:
     input:
         npz="results/moments.npz",
+        library=LIBRARY,
     output:
         pdf="figures/moments_{moment}.pdf",
         png=report("figures/moments_{moment}.png", caption="report/moments.rst", category="Moments"),
@@ -213,6 +225,7 @@ rule fig_moments:
 rule fig_moment_errors:
     input:
         npz="results/moments.npz",
+        library=LIBRARY,
     output:
         pdf="figures/moment_errors.pdf",
         png=report("figures/moment_errors.png", caption="report/moment_errors.rst", category="Moments"),
@@ -233,6 +246,7 @@ rule fig_moment_errors:
 rule table_moment_errors:
     input:
         json="results/moments.json",
+        library=LIBRARY,
     output:
         "paper/generated/table_moment_errors.tex",
     log:
@@ -251,6 +265,8 @@ rule table_moment_errors:
 
 # ---------------------------------------------------------------- optimal learning rate eta_star(B)
 rule eta_sweep:
+    input:
+        library=LIBRARY,
     output:
         json="results/eta_{family}.json",
         npz="results/eta_{family}.npz",
@@ -279,6 +295,7 @@ rule eta_sweep:
 rule fig_eta:
     input:
         npz=expand("results/eta_{family}.npz", family=FAMILIES),
+        library=LIBRARY,
     output:
         curves_pdf="figures/eta_curves.pdf",
         curves_png=report("figures/eta_curves.png", caption="report/eta_curves.rst", category="Optimal learning rate"),
@@ -304,6 +321,8 @@ rule fig_eta:
 
 # Where realistic eps values sit against each family's gradient scale (question 5).
 rule eta_realistic:
+    input:
+        library=LIBRARY,
     output:
         json="results/eta_realistic.json",
     params:
@@ -327,6 +346,8 @@ rule eta_realistic:
 
 # Malladi et al. 2022's square-root rule: eps ∝ B^(-1/2) against fixed eps.
 rule eta_sqrt_rule:
+    input:
+        library=LIBRARY,
     output:
         json="results/eta_sqrt_rule.json",
         npz="results/eta_sqrt_rule.npz",
@@ -351,6 +372,7 @@ rule eta_sqrt_rule:
 rule fig_eta_sqrt_rule:
     input:
         npz="results/eta_sqrt_rule.npz",
+        library=LIBRARY,
     output:
         pdf="figures/eta_sqrt_rule.pdf",
         png=report("figures/eta_sqrt_rule.png", caption="report/eta_sqrt_rule.rst", category="Optimal learning rate"),
@@ -372,6 +394,8 @@ rule fig_eta_sqrt_rule:
 
 # The post's condition u^T H u > tr H holds, and yet no surge: a two-coordinate instance.
 rule eta_no_surge:
+    input:
+        library=LIBRARY,
     output:
         json="results/eta_no_surge.json",
     params:
@@ -395,6 +419,7 @@ rule table_eta:
     input:
         eta=expand("results/eta_{family}.json", family=FAMILIES),
         realistic="results/eta_realistic.json",
+        library=LIBRARY,
     output:
         kappa2="paper/generated/table_eta_kappa2.tex",
         peaks="paper/generated/table_eta_peaks.tex",
@@ -420,6 +445,8 @@ rule table_eta:
 # (nqm, softmax, mlp: the part of its name before "_") with one optimiser; SignSGD, SGD and
 # Adam-atan2 have no eps: one job each. The step-budget arms rerun one arm for 1, 10, 100 ... steps.
 rule train_sweep:
+    input:
+        library=LIBRARY,
     output:
         csv="results/train/{problem}_eps{k}.csv",
         json="results/train/{problem}_eps{k}.json",
@@ -449,7 +476,8 @@ rule train_sweep:
 
 rule train_summary:
     input:
-        TRAIN_JSON,
+        sweeps=TRAIN_JSON,
+        library=LIBRARY,
     output:
         json="results/train.json",
         npz="results/train.npz",
@@ -473,6 +501,7 @@ rule train_summary:
 rule fig_train:
     input:
         npz="results/train.npz",
+        library=LIBRARY,
     output:
         pdf="figures/train.pdf",
         png=report("figures/train.png", caption="report/train.rst", category="Real training"),
@@ -501,6 +530,7 @@ rule fig_train_lr_curves:
     input:
         csv=f"results/train/{LR_CURVES['problem']}_eps{LR_CURVES['eps_index']}.csv",
         json=f"results/train/{LR_CURVES['problem']}_eps{LR_CURVES['eps_index']}.json",
+        library=LIBRARY,
     output:
         pdf="figures/train_lr_curves.pdf",
         png=report("figures/train_lr_curves.png", caption="report/train_lr_curves.rst", category="Real training"),
@@ -521,6 +551,7 @@ rule fig_train_lr_curves:
 rule table_train_metrics:
     input:
         json="results/train.json",
+        library=LIBRARY,
     output:
         "paper/generated/table_train_metrics.tex",
     params:
@@ -543,7 +574,8 @@ rule table_train_metrics:
 # ---------------------------------------------------------------- numbers -> LaTeX macros
 rule numbers:
     input:
-        RESULTS,
+        results=RESULTS,
+        library=LIBRARY,
     output:
         macros="paper/generated/numbers.tex",
     params:
@@ -568,6 +600,7 @@ rule numbers_table:
     input:
         results=RESULTS,
         tex=[p for p in PAPER_SOURCES if p.endswith(".tex")],
+        library=LIBRARY,
     output:
         table="paper/generated/numbers_table.tex",
     log:
@@ -592,6 +625,7 @@ rule paper:
         rules.numbers_table.output,
         expand("paper/generated/table_{table}.tex", table=TABLES),
         expand("figures/{fig}.pdf", fig=FIGURES),
+        library=LIBRARY,
     output:
         pdf="paper/paper.pdf",
         bbl="paper/build/paper.bbl",
@@ -618,6 +652,7 @@ rule arxiv:
         generated=[*rules.numbers.output, *rules.numbers_table.output, *expand("paper/generated/table_{table}.tex", table=TABLES)],
         figures=expand("figures/{fig}.pdf", fig=FIGURES),
         bbl=rules.paper.output.bbl,
+        library=LIBRARY,
     output:
         "dist/arxiv-source.tar.gz",
     params:

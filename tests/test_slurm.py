@@ -100,16 +100,18 @@ def _squeue(scratch: Path) -> dict[str, dict[str, str]]:
 
 
 def _declared(log: str) -> dict[str, dict[str, str]]:
-    """rule -> the threads, mem_mb and runtime Snakemake printed for its job (from the Snakefile)."""
+    """Snakemake job id -> the threads, mem_mb and runtime Snakemake printed for that job (from its
+    rule; jobs of one rule may differ, e.g. train_sweep takes per-arm resources from the config)."""
     parts = re.split(r"^(?:local)?rule (\w+):$", log, flags=re.M)
     out = {}
-    for rule, block in zip(parts[1::2], parts[2::2]):
+    for block in parts[2::2]:
+        jobid = re.search(r"^\s+jobid: (\d+)$", block, re.M).group(1)
         mem = re.search(r"\bmem_mb=(\d+)", block).group(1)
         runtime = int(re.search(r"\bruntime=(\d+)", block).group(1))
         threads = re.search(r"^\s+threads: (\d+)$", block, re.M)
         hours, minutes = divmod(runtime, 60)
-        out[rule] = {"cpus": threads.group(1) if threads else "1", "mem": f"{mem}M",
-                     "time": f"{hours}:{minutes:02d}:00" if hours else f"{minutes}:00"}
+        out[jobid] = {"cpus": threads.group(1) if threads else "1", "mem": f"{mem}M",
+                      "time": f"{hours}:{minutes:02d}:00" if hours else f"{minutes}:00"}
     return out
 
 
@@ -122,12 +124,12 @@ def test_analysis_via_slurm_matches_local(slurm_cluster, tmp_path):
     # .snakemake/slurm_logs/rule_<rule>/<jobid>.log, and squeue shows it COMPLETED under this run's
     # id, with the CPUs (threads), memory (mem_mb) and time limit (runtime) its rule declares.
     ran = re.findall(r"^rule (\w+):", log, re.M)
-    submitted = re.findall(r"submitted with SLURM jobid (\d+) \(log: (\S+?)\)", log)
+    submitted = re.findall(r"Job (\d+) has been submitted with SLURM jobid (\d+) \(log: (\S+?)\)", log)
     assert ran and "paper" not in ran, log
     assert len(submitted) == len(ran), log
     run_id = re.search(r"SLURM run ID: (\S+)", log).group(1)
     queue, declared = _squeue(slurm_cluster), _declared(log)
-    for jobid, slurm_log in submitted:
+    for job, jobid, slurm_log in submitted:
         path = Path(slurm_log)
         # .snakemake/slurm_logs/rule_<rule>[/<wildcard values>]/<jobid>.log
         rule_dir = next(p for p in path.parents if p.name.startswith("rule_"))
@@ -135,9 +137,9 @@ def test_analysis_via_slurm_matches_local(slurm_cluster, tmp_path):
         assert path.name == f"{jobid}.log"
         assert "--executor slurm-jobstep" in path.read_text()
         rule = rule_dir.name.removeprefix("rule_")
-        assert queue.get(jobid) == {"state": "COMPLETED", "name": run_id, **declared[rule]}, (jobid, rule, queue)
+        assert queue.get(jobid) == {"state": "COMPLETED", "name": run_id, **declared[job]}, (jobid, rule, queue)
     rules_of_logs = [next(q for q in Path(p).parents if q.name.startswith("rule_")).name.removeprefix("rule_")
-                     for p in dict(submitted).values()]
+                     for _, _, p in submitted]
     assert sorted(rules_of_logs) == sorted(ran)
 
     # Byte-identical to the same targets built locally.

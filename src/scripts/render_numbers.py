@@ -15,7 +15,7 @@ from adameps.numbers import format_number  # noqa: E402
 
 log = _common.setup(snakemake)  # noqa: F821
 
-macros = _common.read_macros(snakemake.input)  # noqa: F821
+macros = _common.read_macros(snakemake.input.results)  # noqa: F821
 lines = []
 for m in macros:
     lines.append(f"% {m['namespace']}.{m['key']} <- rule {m['rule']}, script {m['script']}, {m['path']}\n"

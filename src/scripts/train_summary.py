@@ -22,7 +22,7 @@ from adameps import theory_inputs as ti  # noqa: E402
 
 log = _common.setup(snakemake)  # noqa: F821
 P = snakemake.params  # noqa: F821
-docs = [json.loads(Path(path).read_text()) for path in snakemake.input]  # noqa: F821
+docs = [json.loads(Path(path).read_text()) for path in snakemake.input.sweeps]  # noqa: F821
 values, arrays = _common.Values(digits=2), {}
 v = values.add
 THEORY_NAME = {"exact": "exact one-step theory", "mf": "2024 mean field", "adam": "exact theory of Adam's first step",
