@@ -101,15 +101,19 @@ class Adam:
     def init(self, theta):
         return {"t": 0, "m": np.zeros_like(theta), "v": np.zeros_like(theta)}
 
-    def step(self, theta, grad, state, lr):
-        """In-place update of ``theta`` (and ``state``); ``lr`` broadcasts against ``theta``."""
+    def _update_moments(self, grad, state):
+        """In place: t <- t + 1, m <- beta1 m + (1 - beta1) g, v <- beta2 v + (1 - beta2) g^2; returns t, m, v."""
         state["t"] += 1
-        t = state["t"]
         m, v = state["m"], state["v"]
         m *= self.beta1
         m += (1.0 - self.beta1) * grad
         v *= self.beta2
         v += (1.0 - self.beta2) * (grad * grad)
+        return state["t"], m, v
+
+    def step(self, theta, grad, state, lr):
+        """In-place update of ``theta`` (and ``state``); ``lr`` broadcasts against ``theta``."""
+        t, m, v = self._update_moments(grad, state)
         bc1 = 1.0 - self.beta1**t
         bc2_sqrt = math.sqrt(1.0 - self.beta2**t)
         denom = np.sqrt(v) / bc2_sqrt + self.eps
@@ -133,13 +137,7 @@ class AdamAtan2(Adam):
         super().__init__(0.0, beta1, beta2)
 
     def step(self, theta, grad, state, lr):
-        state["t"] += 1
-        t = state["t"]
-        m, v = state["m"], state["v"]
-        m *= self.beta1
-        m += (1.0 - self.beta1) * grad
-        v *= self.beta2
-        v += (1.0 - self.beta2) * (grad * grad)
+        t, m, v = self._update_moments(grad, state)
         theta -= lr * np.arctan2(m / (1.0 - self.beta1**t), np.sqrt(v / (1.0 - self.beta2**t)))
         return theta
 
