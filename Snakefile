@@ -68,9 +68,15 @@ def n_train_jobs(cfg):
 
 
 if BUDGET_CFG["problem"] not in TRAIN or TRAIN[BUDGET_CFG["problem"]]["optimizer"] not in ("adam", "softsign"):
-    raise ValueError("train.step_budget.problem must name an adam or softsign arm of train.problems")
+    raise ValueError(
+        f"train.step_budget.problem = {BUDGET_CFG['problem']!r} must name an adam or softsign arm of "
+        f"train.problems ({', '.join(TRAIN)})"
+    )
 if LR_CURVES["problem"] not in TRAIN or LR_CURVES["eps_index"] >= n_train_jobs(TRAIN[LR_CURVES["problem"]]):
-    raise ValueError("train.lr_curves must name an arm of train.problems and one of its eps indices")
+    raise ValueError(
+        f"train.lr_curves = {dict(LR_CURVES)!r} must name an arm of train.problems ({', '.join(TRAIN)}) "
+        "and one of its eps indices"
+    )
 # The step-budget arms: the named arm with `steps` replaced, at the budget's eps values.
 BUDGET = {
     f"{BUDGET_CFG['problem']}_steps{s}": {**TRAIN[BUDGET_CFG["problem"]], "steps": s, "log10_eps": BUDGET_CFG["log10_eps"]}

@@ -39,6 +39,10 @@ BAD_CONFIGS = {
     "empty list": ("moments:\n  b_curves: []\n", ["b_curves", "should be non-empty"]),
     "reversed range": ("moments:\n  log10_b_min: 2.0\n  log10_b_max: -1.0\n", ["'moments.log10_b_min'", "less than"]),
     "bad url": ('repository_url: "not a url"\n', ["repository_url", "does not match"]),
+    "budget on an arm without eps": ("train:\n  step_budget: {problem: nqm_sgd}\n",
+                                     ["['train']['step_budget']['problem']", "'nqm_sgd' is not one of"]),
+    "lr curves of a missing eps": ("train:\n  lr_curves: {problem: nqm, eps_index: 99}\n",
+                                   ["train.lr_curves", "'eps_index': 99", "eps indices"]),
 }
 
 
