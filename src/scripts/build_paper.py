@@ -21,6 +21,7 @@ from adameps.latexlog import blg_problems, log_problems  # noqa: E402
 
 log = _common.setup(snakemake)  # noqa: F821
 p = snakemake.params  # noqa: F821
+build = Path("paper/build")  # latexmkrc's $out_dir
 # A fixed date (and no build-time metadata, see paper.tex) makes two clean builds byte-identical.
 env = {**os.environ, "SOURCE_DATE_EPOCH": str(p.source_date_epoch), "FORCE_SOURCE_DATE": "1"}
 proc = subprocess.run(["latexmk", "-r", "latexmkrc", "paper.tex"], cwd="paper", env=env,
@@ -28,12 +29,11 @@ proc = subprocess.run(["latexmk", "-r", "latexmkrc", "paper.tex"], cwd="paper", 
 log.info("latexmk (exit %d):\n%s", proc.returncode, proc.stdout)
 if proc.returncode:
     # -file-line-error makes each TeX error one "./file.tex:line: message" line: quote them.
-    tex_log = Path("paper/build/paper.log")
+    tex_log = build / "paper.log"
     errors = re.findall(r"^\S+\.tex:\d+: .*$", tex_log.read_text(errors="replace"), re.M) if tex_log.exists() else []
     sys.exit(f"latexmk failed (exit {proc.returncode}); see {snakemake.log[0]} and {tex_log}"  # noqa: F821
              + "".join(f"\n  {e}" for e in errors))
 
-build = Path("paper/build")
 problems = [f"paper.log: {x}" for x in log_problems((build / "paper.log").read_text(errors="replace"),
                                                     p.max_overfull_pt)]
 problems += [f"paper.blg: {x}" for x in blg_problems((build / "paper.blg").read_text(errors="replace"))]
