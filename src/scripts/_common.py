@@ -139,6 +139,16 @@ def read_results(path) -> dict:
     return doc
 
 
+def macro_ref(doc: dict, key: str) -> str:
+    """``\\NamespaceKey``: the macro rule `numbers` defines for value ``key`` of results ``doc``,
+    for generated tables to cite; KeyError if the results file has no such value."""
+    from adameps.numbers import macro_name
+
+    if key not in doc["values"]:
+        raise KeyError(f"results namespace {doc['namespace']!r} has no value {key!r}")
+    return "\\" + macro_name(doc["namespace"], key)
+
+
 def read_macros(paths) -> list[dict]:
     """Every named value of the results files at ``paths`` as one macro each: ``name``, formatted
     ``body``, ``description`` and its source (``path``, ``namespace``, ``key``, ``rule``, ``script``),

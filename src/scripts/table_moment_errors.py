@@ -10,7 +10,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 import _common  # noqa: E402
 
-from adameps.numbers import macro_name  # noqa: E402
 
 _common.setup(snakemake)  # noqa: F821
 doc = _common.read_results(snakemake.input.json)  # noqa: F821
@@ -24,9 +23,7 @@ ROWS = [
 
 
 def m(key):
-    if key not in doc["values"]:
-        raise KeyError(f"{snakemake.input.json} has no value {key!r}")  # noqa: F821
-    return "\\" + macro_name(doc["namespace"], key)
+    return _common.macro_ref(doc, key)
 
 
 lines = [

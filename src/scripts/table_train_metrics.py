@@ -13,7 +13,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 import _common  # noqa: E402
 
-from adameps.numbers import macro_name  # noqa: E402
 
 _common.setup(snakemake)  # noqa: F821
 doc = _common.read_results(snakemake.input.json)  # noqa: F821
@@ -26,7 +25,7 @@ def cell(key):
     """The value's macro; -- where there is none (a surge peak B of 0 means no surge)."""
     if key not in doc["values"] or (key.endswith(("surge_pred", "surge_meas")) and doc["values"][key]["value"] == 0):
         return "--"
-    return "\\" + macro_name(doc["namespace"], key)
+    return _common.macro_ref(doc, key)
 
 
 lines = [
