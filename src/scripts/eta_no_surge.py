@@ -27,7 +27,7 @@ P, T = float(u @ H @ u), float(np.trace(H))
 exact = ol.eta_star(g, H, sigma, eps, B)
 mf = ol.eta_star_mean_field(g, H, sigma, eps, B)
 eta_inf = ol.eta_star_limit_large_B(g, H, eps)
-peak = ol.surge_peak(g, H, sigma, eps)
+peak = ol.surge_peak(g, H, sigma, eps, min_strength=0.0)
 log.info("P/T = %.6g, exact peak %s, mean-field peak %s", P / T, peak, ol.mean_field_peak(g, H, sigma, eps))
 
 values = _common.Values(digits=3)
