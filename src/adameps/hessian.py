@@ -110,7 +110,7 @@ class Hessian:
         if np.any(h <= 0):
             i = int(np.argmin(h))
             raise ValueError(
-                f"H as a diagonal must be > 0 everywhere (positive definite), min = {h[i]!r} at index {i}"
+                f"H as a diagonal must be > 0 everywhere (positive definite), min = {float(h[i])!r} at index {i}"
             )
         return cls("diagonal", h.size, h)
 

@@ -39,6 +39,7 @@ __all__ = [
     "SURGE_MIN_STRENGTH",
     "validate_problem",
     "eta_star",
+    "one_step_terms",
     "eta_star_sgd",
     "eta_star_mean_field",
     "mean_field_beta",
@@ -139,26 +140,52 @@ def _check_kappa2(kappa2):
 _BLOCK_ELEMS = 1 << 21
 
 
-def _eta_star_core(g, H, sigma, eps, Bv, kind):
-    """eta_star at the batch sizes ``Bv`` (nB,), ``H`` a Hessian; ``eps`` a scalar or (nB, 1).
+def _terms_core(g, H, sigma, eps, Bv, kind):
+    """``(S, D)`` at the batch sizes ``Bv`` (nB,): ``S = m1^T g``, ``D = m1^T H m1 + var^T diag H``.
 
-    Evaluated in blocks of batch sizes of at most ``_BLOCK_ELEMS`` moments, so the
-    working memory is O(N) whatever len(Bv) is.
+    ``H`` a Hessian; ``eps`` a scalar or (nB, 1).  Evaluated in blocks of batch sizes of at
+    most ``_BLOCK_ELEMS`` moments, so the working memory is O(N) whatever len(Bv) is.
     """
     eps = np.broadcast_to(np.asarray(eps, float).reshape(-1, 1), (Bv.size, 1))
     rows = max(1, _BLOCK_ELEMS // g.size)
-    out = np.empty(Bv.size)
+    S, D = np.empty(Bv.size), np.empty(Bv.size)
     for s in range(0, Bv.size, rows):
         sl = slice(s, s + rows)
         sqB = np.sqrt(Bv[sl])[:, None]
         a = g * sqB / sigma
         b = eps[sl] * sqB / sigma
         m1, m2 = moments(kind, a, b)
-        num = m1 @ g
+        S[sl] = m1 @ g
         # Variance cannot be negative; clip rounding when m2 ~ m1^2 (B -> inf).
         var = np.maximum(m2 - m1 * m1, 0.0)
-        out[sl] = num / (H.quad(m1) + var @ H.diag)
-    return out
+        D[sl] = H.quad(m1) + var @ H.diag
+    return S, D
+
+
+def _eta_star_core(g, H, sigma, eps, Bv, kind):
+    """eta_star = S / D at the batch sizes ``Bv`` (see :func:`_terms_core`)."""
+    S, D = _terms_core(g, H, sigma, eps, Bv, kind)
+    return S / D
+
+
+def one_step_terms(g, H, sigma, eps, B, kind="softsign"):
+    r"""The two terms of the expected one-step progress: ``(S, D)``, arrays of B's shape.
+
+    ``E[L(theta) - L(theta - eta u~)] = eta S - eta^2 D / 2`` with
+    ``S = m1^T g`` and ``D = m1^T H m1 + sum_i (m2_i - m1_i^2) H_ii`` (the module docstring's
+    moments), so :func:`eta_star` is ``S / D`` and the best progress is ``S^2 / (2 D)``.
+
+    Examples
+    --------
+    >>> S, D = one_step_terms([1.0, 0.5], [2.0, 1.0], [1.0, 1.0], 0.0, 4.0, kind="sign")
+    >>> bool(np.isclose(S / D, eta_star([1.0, 0.5], [2.0, 1.0], [1.0, 1.0], 0.0, 4.0, kind="sign")))
+    True
+    """
+    g, H, sigma = validate_problem(g, H, sigma)
+    eps = _check_eps(eps)
+    Bv, shape = _check_B(B)
+    S, D = _terms_core(g, H, sigma, eps, Bv, _check_kind(kind))
+    return S.reshape(shape), D.reshape(shape)
 
 
 def eta_star(g, H, sigma, eps, B, kind="softsign"):
