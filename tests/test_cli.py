@@ -9,7 +9,7 @@ import tomllib
 import numpy as np
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, require_torch
 
 from adameps import practical
 from adameps.cli import save_stats
@@ -129,7 +129,7 @@ FACTORY = textwrap.dedent('''
 
 
 def test_stats_end_to_end(tmp_path):
-    pytest.importorskip("torch")
+    require_torch()
     (tmp_path / "factory_mod.py").write_text(FACTORY)
     r = run("stats", "factory_mod:make", "--out", "s.npz", "--probes", "8", "--json", cwd=tmp_path)
     assert r.returncode == 0, r.stderr

@@ -6,9 +6,9 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, require_torch
 
-torch = pytest.importorskip("torch")
+torch = require_torch()
 
 from adameps import theory_inputs as ti  # noqa: E402
 from adameps import torch_stats as ts  # noqa: E402

@@ -269,10 +269,15 @@ class _Bar:
         self.stream.flush()
 
 
+def _model_spec(text):
+    mod, _, fn = text.partition(":")
+    if not mod or not fn or not all(part.isidentifier() for part in mod.split(".")) or not fn.isidentifier():
+        raise argparse.ArgumentTypeError(f"must be module:function (e.g. mymodels:make), got {text!r}")
+    return text
+
+
 def _load_factory(spec):
     mod, _, fn = spec.partition(":")
-    if not mod or not fn:
-        raise argparse.ArgumentTypeError(f"model must be module:function, got {spec!r}")
     sys.path.insert(0, os.getcwd())
     try:
         module = importlib.import_module(mod)
@@ -362,7 +367,7 @@ def build_parser():
                        description="Collect gradient statistics of a PyTorch model. MODEL is module:function; "
                                    "function() returns (model, loss_fn, loader) with loss_fn(model, batch) -> "
                                    "mean loss of the batch.")
-    p.add_argument("model", metavar="MODULE:FUNCTION", help="importable factory returning (model, loss_fn, loader)")
+    p.add_argument("model", metavar="MODULE:FUNCTION", type=_model_spec, help="importable factory returning (model, loss_fn, loader)")
     p.add_argument("--out", "-o", required=True, help="STATS.npz to write")
     p.add_argument("--batches", type=_positive_int, default=None, help="batches for g and sigma (default: all)")
     p.add_argument("--per-example", default="auto", choices=["auto", "vmap", "microbatch"],

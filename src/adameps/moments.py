@@ -603,6 +603,14 @@ def moments(kind, a, b):
     ValueError
         Unknown ``kind``, NaN in ``a`` or ``b``, negative ``b``, or
         :math:`a=\pm\infty` together with :math:`b=\infty`.
+
+    Examples
+    --------
+    >>> m1, m2 = moments("sign", 1.0, 0.0)  # erf(1/sqrt 2), 1
+    >>> round(float(m1), 6), float(m2)
+    (0.682689, 1.0)
+    >>> [round(float(m), 6) for m in moments("softsign", 1.0, 0.5)]
+    [0.608156, 0.685559]
     """
     try:
         func = _KIND_FUNCS[kind]

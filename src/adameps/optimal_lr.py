@@ -194,6 +194,14 @@ def eta_star(g, H, sigma, eps, B, kind="softsign"):
     ``eta_star(B) = m1^T g / (m1^T H m1 + sum_i (m2_i - m1_i^2) H_ii)`` with
     ``m1_i, m2_i = moments(kind, g_i sqrt(B)/sigma_i, eps sqrt(B)/sigma_i)``.
     Vectorised: one ``moments`` call on arrays of shape (len(B), N).
+
+    Examples
+    --------
+    >>> g, H, sigma = [1.0, 0.5], [[2.0, 0.3], [0.3, 1.0]], [1.0, 2.0]
+    >>> eta_star(g, H, sigma, 0.1, [1.0, 16.0]).round(4)
+    array([0.2694, 0.4104])
+    >>> eta_star(g, [2.0, 1.0], sigma, 0.1, [1.0, 16.0]).round(4)  # diagonal H as a 1-D array
+    array([0.2771, 0.4676])
     """
     g, H, sigma = validate_problem(g, H, sigma)
     eps = _check_eps(eps)
@@ -208,6 +216,11 @@ def eta_star_sgd(g, H, sigma, B):
     ``eta_sgd(B) = g^T g / (g^T H g + sum_i sigma_i^2 H_ii / B)``
     ``= eta_max / (1 + B_noise/B)`` with ``eta_max = g^T g / g^T H g`` and
     ``B_noise = tr(H Sigma) / g^T H g``, ``Sigma = diag(sigma^2)``.
+
+    Examples
+    --------
+    >>> eta_star_sgd([1.0, 0.5], [[2.0, 0.3], [0.3, 1.0]], [1.0, 2.0], [1.0, 16.0]).round(4)
+    array([0.1462, 0.4274])
     """
     g, H, sigma = validate_problem(g, H, sigma)
     Bv, shape = _check_B(B)
@@ -244,6 +257,11 @@ def eta_star_limit_large_B(g, H, eps, kind="softsign"):
     """``lim_{B->inf} eta_star = u^T g / u^T H u`` with ``u = phi(g; eps)`` noiseless.
 
     Returns 0.0 when g = 0.
+
+    Examples
+    --------
+    >>> eta_star_limit_large_B([1.0, -1.0], [2.0, 1.0], 0.0, kind="sign")  # (1 + 1) / (2 + 1)
+    0.6666666666666666
     """
     g, H, _ = validate_problem(g, H, np.ones(np.size(g)))
     eps = _check_eps(eps)
@@ -342,6 +360,11 @@ def eta_star_mean_field(g, H, sigma, eps, B, kappa2=None, variant="2024"):
     ``variant="2025"`` (Su 2025, E[softsign] ~ g/sqrt(g^2 + sigma^2/B + eps^2)
     without the pi/2): ``beta = (1 + kappa2/B)^(-1/2)``; default ``kappa2`` is
     ``B_simple = tr Sigma / (g^T g + N eps^2)``; same eta formula.
+
+    Examples
+    --------
+    >>> eta_star_mean_field([1.0, 0.5], [[2.0, 0.3], [0.3, 1.0]], [1.0, 2.0], 0.1, [1.0, 16.0]).round(4)
+    array([0.2446, 0.3978])
     """
     g, H, sigma = validate_problem(g, H, sigma)
     eps = _check_eps(eps)
@@ -445,6 +468,16 @@ def surge_peak(g, H, sigma, eps, kind="softsign", rtol=1e-7, points_per_decade=6
     The attainable relative precision of B is about sqrt(relative precision of
     the moments), since eta is flat at its maximum.  If the function has several
     local maxima the global one (on the scan) is returned.
+
+    Examples
+    --------
+    >>> from adameps import problems
+    >>> g, H, sigma = problems.low_rank_dominated(16, rank=2, spike=12.0, seed=3).arrays()
+    >>> round(surge_peak(g, H, sigma, 1e-3), 3)  # a strong surge (strength 1.05)
+    0.379
+    >>> g, H, sigma = problems.nqm(200, seed=0).arrays()
+    >>> surge_peak(g, H, sigma, 1e-3) is None  # a 1e-4 ripple: no peak at the default strength
+    True
     """
     g, H, sigma = validate_problem(g, H, sigma)
     eps = _check_eps(eps)
@@ -491,6 +524,13 @@ def surge_strength(g, H, sigma, eps, kind="softsign"):
     ``eta_star(B_peak) / eta_inf - 1`` with ``B_peak = surge_peak(...)`` and
     ``eta_inf = u^T g / u^T H u`` (:func:`eta_star_limit_large_B`); 0.0 when
     :func:`surge_peak` finds no peak (eta_star monotone in B).
+
+    Examples
+    --------
+    >>> from adameps import problems
+    >>> g, H, sigma = problems.low_rank_dominated(16, rank=2, spike=12.0, seed=3).arrays()
+    >>> round(surge_strength(g, H, sigma, 1e-3), 3)
+    1.049
     """
     g, H, sigma = validate_problem(g, H, sigma)
     peak = surge_peak(g, H, sigma, eps, kind, min_strength=0.0)
@@ -537,6 +577,11 @@ def b_noise(g, H, sigma):
     ``Sigma = diag(sigma^2)``, so ``tr(H Sigma) = sum_i sigma_i^2 H_ii``; SGD's
     optimum :func:`eta_star_sgd` is ``eta_max / (1 + B_noise/B)``, half of
     ``eta_max`` at ``B = B_noise``.
+
+    Examples
+    --------
+    >>> round(b_noise([1.0, 0.5], [[2.0, 0.3], [0.3, 1.0]], [1.0, 2.0]), 4)
+    2.3529
     """
     g, H, sigma = validate_problem(g, H, sigma)
     if not np.any(g):

@@ -37,7 +37,7 @@ def prepare_inputs(g, sigma, hdiag, floor_rel=1e-6):
     --------
     >>> g, H, s, info = prepare_inputs([1.0, 0.0, 2.0], [1.0, 0.0, 1.0], [1.0, 5.0, -1.0])
     >>> g.tolist(), H.diag.tolist(), info["n_dead"], info["n_floored"]
-    ([1.0, 2.0], [1.0, 5e-06], 1, 1)
+    ([1.0, 2.0], [1.0, 1e-06], 1, 1)
     """
     g = np.asarray(g, float)
     sigma = np.asarray(sigma, float)
@@ -95,7 +95,7 @@ def predict(g, H, sigma, eps, B, B_ref=None, kind="softsign", min_strength=ol.SU
     >>> g, s, h = np.array([0.1, -0.2, 0.05]), np.array([1.0, 2.0, 0.5]), np.array([1.0, 2.0, 3.0])
     >>> out = predict(g, h, s, [1e-8, 1.0], [16, 64, 256])
     >>> [round(x, 3) for x in out["curves"][0]["eta_rel"]]
-    [1.0, 1.997, 3.954]
+    [1.0, 1.854, 2.864]
     >>> out["curves"][1]["eps_matters_B"]
     16.0
     """
@@ -169,9 +169,12 @@ def eps_switch(g, H, sigma, eps_from, eps_to, B, lr_ratio=1.0, kind="softsign"):
     Examples
     --------
     >>> g, s, h = np.array([0.1, -0.2, 0.05]), np.array([1.0, 2.0, 0.5]), np.array([1.0, 2.0, 3.0])
-    >>> r = eps_switch(g, h, s, 1.0, 1e-8, 64)
+    >>> r = eps_switch(g, h, s, 1e-8, 1.0, 64)  # raising eps: a larger learning rate keeps the progress
     >>> round(r["factor_progress"], 4), round(r["progress_ratio_unchanged_lr"], 4)
-    (0.4245, 0.7322)
+    (2.5376, 0.4472)
+    >>> r = eps_switch(g, h, s, 1.0, 1e-8, 64)  # lowering it: the same lr makes the loss rise
+    >>> r["factor_progress"] is None, round(r["progress_ratio_unchanged_lr"], 2)
+    (True, -20.65)
     """
     g, H, sigma = ol.validate_problem(g, H, sigma)
     ef, et = ol._check_eps(eps_from), ol._check_eps(eps_to)
