@@ -135,6 +135,8 @@ class Hessian:
         """Quadratic forms ``v^T H v`` of the rows of ``V`` (k, N) (or of one vector (N,))."""
         V = np.asarray(V, float)
         one = V.ndim == 1
+        if one and self.form == "dense":
+            return float(V @ self._H @ V)  # the expression the dense-only code used
         V2 = np.atleast_2d(V)
         if self.form == "diagonal":
             q = (V2 * V2) @ self.diag
