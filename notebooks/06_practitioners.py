@@ -104,7 +104,7 @@ print("eps 1e-3 -> 1e-8 at B = 64: lr factor", sw["factor_progress"], "; with th
 # %% [markdown]
 # ## 3. Check against the measured one-step optimum
 #
-# For each B, 41 learning rates around the prediction, 32 seeds (minibatches drawn with
+# For each B, 31 learning rates around the prediction, 24 seeds (minibatches drawn with
 # replacement, as the noise model assumes), one Adam step, training loss; `fit_optimal_lr` refines
 # the minimum of the seed-averaged loss and bootstraps its standard error.
 
@@ -114,8 +114,8 @@ for eps in (1e-8, 1e-3):
     eta_diag = adameps.eta_star(g, H, sigma, eps, B, kind="adam")
     eta_op = adameps.eta_star(g, H_op, sigma, eps, B, kind="adam")
     for j, b in enumerate(B):
-        lrs = eta_op[j] * np.geomspace(0.03, 30.0, 41)
-        r = T.train_digits(lrs, model="mlp", B=int(b), eps=eps, steps=1, seeds=range(32))
+        lrs = eta_op[j] * np.geomspace(0.05, 20.0, 31)
+        r = T.train_digits(lrs, model="mlp", B=int(b), eps=eps, steps=1, seeds=range(24))
         fit = fit_optimal_lr(lrs, r.final_loss, n_boot=50)
         rows.append((eps, b, eta_diag[j], eta_op[j], fit.eta, fit.log_eta_se, fit.flag))
 print(f"{'eps':>8} {'B':>6} {'diag H':>10} {'operator':>10} {'measured':>10} {'meas/diag':>9} {'meas/op':>8} "

@@ -137,7 +137,7 @@ def _check_kappa2(kappa2):
 
 # ---------------------------------------------------------------- exact
 # Elements of one (batch sizes x N) block of moments: keeps memory O(N) for large N.
-_BLOCK_ELEMS = 1 << 21
+_BLOCK_ELEMS = 1 << 19
 
 
 def _terms_core(g, H, sigma, eps, Bv, kind):
