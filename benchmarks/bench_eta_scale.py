@@ -6,7 +6,8 @@ statistics shaped like a network's at initialisation: sigma_i log-normal around 
 decade of spread), g_i = 0.05 sigma_i z_i (noise-dominated at B = 1), H_ii log-normal around 1;
 B geometric from 32 to 4096 (the CLI's default range).  Peak memory is tracemalloc's peak of
 numpy allocations during the call, reported in bytes per coordinate (O(N) means it does not
-grow with n_B).
+grow with n_B).  Times: wall and CPU (``time.process_time``, one thread: the core-seconds the call
+used, less sensitive than wall time to other jobs on a shared machine).
 
     PYTHONPATH=src python benchmarks/bench_eta_scale.py [--n 1000000] [--nb 40] \
         [--kinds sign softsign clip adam] [--out benchmarks/eta_scale.json]
@@ -56,15 +57,15 @@ def main():
     for kind in args.kinds:
         for eps in ([0.0] if kind == "sign" else args.eps):
             tracemalloc.start()
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             eta = ol.eta_star(g, H, sigma, eps, B, kind=kind)
-            dt = time.perf_counter() - t0
+            dt, cpu = time.perf_counter() - t0, time.process_time() - c0
             _, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
-            rows.append(dict(kind=kind, eps=eps, seconds=dt, coord_evals_per_s=args.n * args.nb / dt,
+            rows.append(dict(kind=kind, eps=eps, seconds=dt, cpu_seconds=cpu, coord_evals_per_s=args.n * args.nb / cpu,
                              peak_bytes=peak, peak_bytes_per_coord=peak / args.n,
                              eta_first=float(eta[0]), eta_last=float(eta[-1]), finite=bool(np.all(np.isfinite(eta)))))
-            print(f"{kind:9s} eps={eps:<8.3g} {dt:8.2f} s  {args.n * args.nb / dt:10.3g} coord*B/s  "
+            print(f"{kind:9s} eps={eps:<8.3g} {dt:8.2f} s wall {cpu:8.2f} s CPU  {args.n * args.nb / cpu:10.3g} coord*B/s  "
                   f"peak {peak / 2**20:7.1f} MiB ({peak / args.n:.0f} B/coord)", flush=True)
     out = dict(n=args.n, n_B=args.nb, B_range=[32, 4096], target_seconds=5.0,
                validate_diagonal_seconds=t_validate, results=rows, python=platform.python_version(),

@@ -26,3 +26,11 @@ def test_the_public_api_has_examples():
     missing = [n for n in adameps.__all__ if callable(getattr(adameps, n)) and n != "SURGE_MIN_STRENGTH"
                and ">>>" not in (getattr(adameps, n).__doc__ or "")]
     assert not missing, f"public functions without a doctest example: {missing}"
+
+
+def test_top_level_names_do_not_hide_submodules():
+    """`import adameps.x` must keep working: no exported name equals a submodule's name."""
+    subs = {m.name.rsplit(".", 1)[1] for m in pkgutil.iter_modules(adameps.__path__, "adameps.")}
+    assert not subs & set(adameps.__all__)
+    for name in subs - {"__main__", "torch_stats", "cli"}:
+        assert importlib.import_module(f"adameps.{name}").__name__ == f"adameps.{name}"

@@ -14,12 +14,14 @@ array([0.0181, 0.0519])
 >>> round(adameps.eps_switch(g, hdiag, sigma, 1e-8, 1.0, 64)["factor_progress"], 4)
 2.5376
 
+The moments m1, m2 of the update maps are ``adameps.moments.moments(kind, a, b)`` (not
+re-exported here: the name would hide the module ``adameps.moments``).
+
 PyTorch statistics (``g``, ``sigma``, ``diag H`` of an ``nn.Module``) are in
 :mod:`adameps.torch_stats` (imports torch; not imported here).  Command line: ``adameps --help``.
 """
 
 from adameps.hessian import Hessian, as_hessian
-from adameps.moments import moments
 from adameps.optimal_lr import (
     SURGE_MIN_STRENGTH,
     b_noise,
@@ -38,7 +40,6 @@ __version__ = "0.1.0"
 __all__ = [
     "Hessian",
     "as_hessian",
-    "moments",
     "eta_star",
     "eta_star_sgd",
     "eta_star_mean_field",
