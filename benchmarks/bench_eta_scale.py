@@ -65,7 +65,8 @@ def main():
             rows.append(dict(kind=kind, eps=eps, seconds=dt, cpu_seconds=cpu, coord_evals_per_s=args.n * args.nb / cpu,
                              peak_bytes=peak, peak_bytes_per_coord=peak / args.n,
                              eta_first=float(eta[0]), eta_last=float(eta[-1]), finite=bool(np.all(np.isfinite(eta)))))
-            print(f"{kind:9s} eps={eps:<8.3g} {dt:8.2f} s wall {cpu:8.2f} s CPU  {args.n * args.nb / cpu:10.3g} coord*B/s  "
+            print(f"{kind:9s} eps={eps:<8.3g} {dt:8.2f} s wall {cpu:8.2f} s CPU  "
+                  f"{args.n * args.nb / cpu:10.3g} coord*B/s  "
                   f"peak {peak / 2**20:7.1f} MiB ({peak / args.n:.0f} B/coord)", flush=True)
     out = dict(n=args.n, n_B=args.nb, B_range=[32, 4096], target_seconds=5.0,
                validate_diagonal_seconds=t_validate, results=rows, python=platform.python_version(),

@@ -24,7 +24,8 @@ def test_predict_surge_matches_surge_peak(surging):
     # a range that ends before the peak has no interior maximum: no surge reported
     assert practical.predict(g, H, s, [1e-3], np.geomspace(0.01, 0.2, 8))["curves"][0]["surge"] is None
     # a threshold above the strength hides it
-    assert practical.predict(g, H, s, [1e-3], np.geomspace(0.01, 10.0, 16), min_strength=2.0)["curves"][0]["surge"] is None
+    high = practical.predict(g, H, s, [1e-3], np.geomspace(0.01, 10.0, 16), min_strength=2.0)
+    assert high["curves"][0]["surge"] is None
 
 
 def test_eps_matters_is_where_the_deviation_crosses_the_tolerance():
@@ -51,8 +52,8 @@ def test_eps_switch_keeps_the_expected_progress(surging, eps_from, eps_to, lr_ra
     new = r["factor_progress"] * eta
     assert new * St - 0.5 * new**2 * Dt == pytest.approx(eta * Sf - 0.5 * eta**2 * Df, rel=1e-12)
     assert new <= St / Dt * (1 + 1e-12)  # the smaller root: at most the new optimum
-    assert r["factor_optimum"] == pytest.approx(float(ol.eta_star(g, H, s, eps_to, B) / ol.eta_star(g, H, s, eps_from, B)),
-                                                rel=1e-12)
+    ratio = float(ol.eta_star(g, H, s, eps_to, B) / ol.eta_star(g, H, s, eps_from, B))
+    assert r["factor_optimum"] == pytest.approx(ratio, rel=1e-12)
 
 
 def test_eps_switch_without_a_solution_says_so(surging):

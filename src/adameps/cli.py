@@ -217,7 +217,8 @@ def cmd_eps_switch(args):
     from adameps import practical
 
     if not args.lr_ratio < 2:
-        args.parser.error(f"argument --lr-ratio: must be < 2 (at 2 x eta* the expected progress is 0), got {args.lr_ratio:g}")
+        args.parser.error(f"argument --lr-ratio: must be < 2 (at 2 x eta* the expected progress is 0), "
+                          f"got {args.lr_ratio:g}")
     st = load_stats(args.stats)
     try:
         g, H, sigma, info = practical.prepare_inputs(st["g"], st["sigma"], st["hdiag"], args.floor_rel)
@@ -299,7 +300,8 @@ def cmd_stats(args):
     try:
         from adameps import torch_stats
     except ImportError as exc:
-        raise InputError(f"adameps stats needs PyTorch ({exc}); install the CPU build: pip install torch==2.13.0") from None
+        raise InputError(f"adameps stats needs PyTorch ({exc}); install the CPU build: "
+                         "pip install -r requirements-torch.lock") from None
     model, loss_fn, loader = _load_factory(args.model)
     d = os.path.dirname(os.path.abspath(args.out))
     if not os.path.isdir(d):
@@ -338,13 +340,16 @@ def build_parser():
                        help="floor of the Hessian diagonal, relative to its maximum (default 1e-6)")
         p.add_argument("--json", action="store_true", help="print the result as JSON")
 
-    p = sub.add_parser("predict", help="eta*(B) per eps relative to a reference batch, B_noise, surge, where eps matters",
-                       description="Predict how the optimal learning rate eta*(B) scales with the batch size for each eps.")
+    p = sub.add_parser("predict",
+                       help="eta*(B) per eps relative to a reference batch, B_noise, surge, where eps matters",
+                       description="Predict how the optimal learning rate eta*(B) scales with the batch size "
+                                   "for each eps.")
     common(p)
     p.add_argument("--eps", type=_eps, nargs="+", required=True, help="one or more eps values (e.g. 1e-8 1e-5)")
     p.add_argument("--batch", required=True, help="batch sizes: 512, 32,64,128 or a range 32:4096")
     p.add_argument("--points", type=_positive_int, default=None, help="points of a lo:hi range (default: powers of 2)")
-    p.add_argument("--ref-batch", type=_positive_float, default=None, help="reference batch size (default: the smallest)")
+    p.add_argument("--ref-batch", type=_positive_float, default=None,
+                   help="reference batch size (default: the smallest)")
     p.add_argument("--min-strength", type=_eps, default=1e-3,
                    help="smallest relative rise above the large-B plateau reported as a surge (default 1e-3)")
     p.add_argument("--matter-tol", type=_positive_float, default=0.01,
@@ -367,7 +372,8 @@ def build_parser():
                        description="Collect gradient statistics of a PyTorch model. MODEL is module:function; "
                                    "function() returns (model, loss_fn, loader) with loss_fn(model, batch) -> "
                                    "mean loss of the batch.")
-    p.add_argument("model", metavar="MODULE:FUNCTION", type=_model_spec, help="importable factory returning (model, loss_fn, loader)")
+    p.add_argument("model", metavar="MODULE:FUNCTION", type=_model_spec,
+                   help="importable factory returning (model, loss_fn, loader)")
     p.add_argument("--out", "-o", required=True, help="STATS.npz to write")
     p.add_argument("--batches", type=_positive_int, default=None, help="batches for g and sigma (default: all)")
     p.add_argument("--per-example", default="auto", choices=["auto", "vmap", "microbatch"],

@@ -135,7 +135,9 @@ def predict(g, H, sigma, eps, B, B_ref=None, kind="softsign", min_strength=ol.SU
             if j == 0:
                 matters = float(Bv[0])
             else:
-                f = lambda t: abs(np.log(eta_at(e, np.exp(t))[0] / eta_at(0.0, np.exp(t), "sign")[0])) - tol  # noqa: E731
+                def f(t, e=e):
+                    return abs(np.log(eta_at(e, np.exp(t))[0] / eta_at(0.0, np.exp(t), "sign")[0])) - tol
+
                 matters = float(np.exp(brentq(f, logB[j - 1], logB[j], xtol=1e-6)))
         frac = np.mean(e * np.sqrt(Bv)[:, None] > sigma, axis=1)
         curves.append(dict(eps=e, eta=eta.tolist(), eta_rel=(eta / eta_ref).tolist(), eta_ref=eta_ref,
