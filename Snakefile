@@ -14,7 +14,7 @@ import glob
 
 from snakemake.utils import min_version, validate
 
-from adameps.config import check_finite, check_less
+from adameps.pipeline.config import check_finite, check_less
 
 min_version("9.0")
 
@@ -45,7 +45,7 @@ MAX_OVERFULL_PT = 1.0
 # The code every script runs besides itself: the library and the scripts' shared I/O. An input of
 # every rule, so that a change to it reruns what it could change (Snakemake's own "code" trigger
 # sees only the rule's script).
-LIBRARY = sorted(glob.glob("src/adameps/*.py")) + ["src/scripts/_common.py"]
+LIBRARY = sorted(glob.glob("src/adameps/**/*.py", recursive=True)) + ["src/scripts/_common.py"]
 
 # With `--sdm conda` every job runs in this environment: the pins of requirements.lock, inline.
 CONDA_ENV = "envs/pipeline.yaml"

@@ -12,7 +12,7 @@ import tarfile
 import pytest
 import yaml
 
-from adameps.numbers import format_number, macro_name
+from adameps.pipeline.numbers import format_number, macro_name
 from conftest import copy_tree, output_hashes, require_tex, snakemake
 from test_report import figure_sections, rule_script, snakefile_figures
 

@@ -142,7 +142,7 @@ def read_results(path) -> dict:
 def macro_ref(doc: dict, key: str) -> str:
     """``\\NamespaceKey``: the macro rule `numbers` defines for value ``key`` of results ``doc``,
     for generated tables to cite; KeyError if the results file has no such value."""
-    from adameps.numbers import macro_name
+    from adameps.pipeline.numbers import macro_name
 
     if key not in doc["values"]:
         raise KeyError(f"results namespace {doc['namespace']!r} has no value {key!r}")
@@ -153,7 +153,7 @@ def read_macros(paths) -> list[dict]:
     """Every named value of the results files at ``paths`` as one macro each: ``name``, formatted
     ``body``, ``description`` and its source (``path``, ``namespace``, ``key``, ``rule``, ``script``),
     ordered by file, then key, so the output does not depend on the order of ``paths``."""
-    from adameps.numbers import format_number, macro_name
+    from adameps.pipeline.numbers import format_number, macro_name
 
     macros, seen = [], {}
     for path in sorted(paths):

@@ -2,7 +2,7 @@
 
 Writes paper/generated/numbers.tex: \\newcommand{\\NamespaceKey}{<formatted>}, each with a comment
 naming the rule, script, results file and key it came from (one formatter for all:
-adameps.numbers.format_number).
+adameps.pipeline.numbers.format_number).
 """
 
 import sys
@@ -11,7 +11,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 import _common  # noqa: E402
 
-from adameps.numbers import format_number  # noqa: E402
+from adameps.pipeline.numbers import format_number  # noqa: E402
 
 log = _common.setup(snakemake)  # noqa: F821
 
