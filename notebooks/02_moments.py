@@ -14,7 +14,8 @@ import numpy as np
 from adameps import approx, plotting
 from adameps.measure import abs_error_summary
 from adameps.montecarlo import moments_mc
-from adameps.moments import KINDS, moments
+from adameps.moments import moments
+from adameps.update_maps import KINDS
 
 plotting.use_style()
 

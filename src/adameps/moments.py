@@ -14,8 +14,8 @@ Hermite polynomials (:math:`\phi^{(n)} = (-1)^n He_n \phi`).  Because every
 :math:`\varphi` is odd, :math:`m_1` is odd and :math:`m_2` even in :math:`a`; all
 numerical work is done at :math:`|a|` and the sign restored afterwards.
 
-Kinds (``KINDS``)
------------------
+Kinds (``KINDS``, from :mod:`adameps.update_maps`)
+--------------------------------------------------
 ``"sign"``  :math:`\varphi = \operatorname{sign}(x)`:  :math:`m_1 = \operatorname{erf}(a/\sqrt2)`,
 :math:`m_2 = 1`.  Every other kind tends to this as :math:`b \to 0`.
 
@@ -153,8 +153,9 @@ from numpy.polynomial.hermite_e import hermegauss
 from numpy.polynomial.legendre import leggauss
 from scipy.special import erf, erfc, wofz
 
+from adameps.update_maps import KINDS, adam
+
 __all__ = [
-    "KINDS",
     "moments",
     "sign_moments",
     "softsign_moments",
@@ -164,7 +165,6 @@ __all__ = [
     "adam_moments",
 ]
 
-KINDS = ("sign", "softsign", "clip", "adam")
 
 _SQRT2 = math.sqrt(2.0)
 _SQRT2PI = math.sqrt(2.0 * math.pi)
@@ -427,7 +427,7 @@ def _adam_core(a, b):
         r2 = np.empty_like(ab)
         for sl in _blocks(ab.size, _AD_GZ.size):
             x = ab[sl, None] + _AD_GZ
-            f = x / (np.abs(x) + bb[sl, None])
+            f = adam(x, bb[sl, None])
             r1[sl] = f @ _AD_GW
             r2[sl] = (f * f) @ _AD_GW
         m1[big], m2[big] = r1, r2

@@ -14,7 +14,8 @@ import numpy as np  # noqa: E402
 
 from adameps import approx  # noqa: E402
 from adameps.measure import abs_error_summary  # noqa: E402
-from adameps.moments import KINDS, moments  # noqa: E402
+from adameps.moments import moments  # noqa: E402
+from adameps.update_maps import KINDS  # noqa: E402
 
 log = _common.setup(snakemake)  # noqa: F821
 p = snakemake.params  # noqa: F821
