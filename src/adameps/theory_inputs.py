@@ -44,7 +44,8 @@ import numpy as np
 from scipy.stats import rankdata
 
 from adameps import optimal_lr as ol
-from adameps.training import MLP, SoftmaxRegression, _log_softmax, nqm_spectrum, nqm_theta0
+from adameps.digits import MLP, SoftmaxRegression, _log_softmax
+from adameps.problems import nqm_spectrum, nqm_theta0
 
 __all__ = [
     "TheoryInputs",

@@ -20,7 +20,7 @@ import math  # noqa: E402
 import numpy as np  # noqa: E402
 
 from adameps import theory_inputs as ti  # noqa: E402
-from adameps import training  # noqa: E402
+from adameps import digits, training  # noqa: E402
 from adameps.lr_fit import two_stage_search  # noqa: E402
 
 log = _common.setup(snakemake)  # noqa: F821
@@ -38,7 +38,7 @@ if model == "nqm":
     inputs = ti.nqm_inputs(cfg["n"])
     train = lambda lrs, B: training.train_nqm(lrs, n=cfg["n"], B=B, **common).final_loss  # noqa: E731
 else:
-    data = training.load_digits_data()
+    data = digits.load_digits_data()
     extra = {"hidden": cfg["hidden"]} if model == "mlp" else {}
     inputs = ti.digits_inputs(data, model, l2=cfg["l2"], **extra)
     train = lambda lrs, B: training.train_digits(  # noqa: E731
