@@ -45,4 +45,4 @@ lock:
 	$(PYTHON) tools/write_conda_env.py
 
 clean:
-	rm -rf results figures/*.pdf figures/*.png paper/generated paper/build paper/paper.pdf logs .snakemake report.html
+	rm -rf results figures/*.pdf figures/*.png paper/generated paper/build paper/paper.pdf logs .snakemake report.html dist
