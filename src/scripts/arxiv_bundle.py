@@ -1,8 +1,8 @@
 """Rule `arxiv`: an arXiv-ready source bundle that compiles with pdflatex alone.
 
 Layout inside the tarball: paper.tex (graphics path pointed at figures/), sections/*.tex,
-generated/*.tex, figures/*.pdf and paper.bbl (so arXiv needs no BibTeX run). Members are
-sorted with fixed owner, mode and mtime, so the tarball is byte-reproducible.
+generated/*.tex, figures/*.pdf and paper.bbl (so arXiv needs no BibTeX run). Built by
+adameps.pipeline.archive.tar_gz_bytes: byte-reproducible, the same on Python 3.11-3.13.
 """
 
 import sys
@@ -11,9 +11,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 import _common  # noqa: E402
 
-import gzip  # noqa: E402
-import io  # noqa: E402
-import tarfile  # noqa: E402
+from adameps.pipeline.archive import tar_gz_bytes  # noqa: E402
 
 log = _common.setup(snakemake)  # noqa: F821
 inp = snakemake.input  # noqa: F821
@@ -33,14 +31,8 @@ for path in inp.figures:
     members[f"figures/{Path(path).name}"] = Path(path).read_bytes()
 members["paper.bbl"] = Path(inp.bbl).read_bytes()
 
-raw = io.BytesIO()
-with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
-    for name in sorted(members):
-        info = tarfile.TarInfo(name)
-        info.size, info.mode, info.mtime = len(members[name]), 0o644, int(snakemake.params.mtime)  # noqa: F821
-        info.uid = info.gid = 0
-        info.uname = info.gname = ""
-        tar.addfile(info, io.BytesIO(members[name]))
-        log.info("%s (%d bytes)", name, len(members[name]))
-# gzip with mtime 0 and no file name in the header: same bytes on every build.
-_common.write_bytes(snakemake.output[0], gzip.compress(raw.getvalue(), compresslevel=9, mtime=0))  # noqa: F821
+for name in sorted(members):
+    log.info("%s (%d bytes)", name, len(members[name]))
+# Sorted members with fixed owner, mode and mtime, gzip with a fixed header: the same bytes on
+# every build and every Python version (adameps.pipeline.archive says why not gzip.compress).
+_common.write_bytes(snakemake.output[0], tar_gz_bytes(members, int(snakemake.params.mtime)))  # noqa: F821
