@@ -85,19 +85,43 @@ class TrainResult:
 
 
 class ProgressLogger:
-    """Progress callback ``cb(done, total)`` that logs rate and ETA at most every ``every_s`` s.
+    """Progress callback ``cb(done, total)``: rate and ETA at most every ``every_s`` s (and at the end).
 
     Pass one to ``train_*(progress=...)`` (units: steps), or call it yourself
-    around an outer sweep (units: configurations).  ``sink`` defaults to
-    ``logging.getLogger("adameps.training").info``.
+    around an outer sweep (units: configurations).  Each update goes to ``sink``
+    (default ``logging.getLogger("adameps.training").info``, i.e. the job's log) and, if
+    ``stream`` is given (e.g. ``sys.stderr``, the terminal Snakemake runs the job from), as a
+    tqdm-style line ``label:  67%|#############       | 2/3 B [00:12<00:06]``.
+
+    One line per update rather than tqdm's redrawn bar (``\\r``): the jobs Snakemake runs in
+    parallel share one terminal, where redrawn bars would overwrite each other, and a SLURM log
+    keeps every line.  (Hence no tqdm dependency.)
+
+    Examples
+    --------
+    >>> import io
+    >>> out = io.StringIO()
+    >>> p = ProgressLogger("sweep", every_s=0.0, sink=lambda m: None, stream=out, unit=" B")
+    >>> p(1, 4)
+    >>> out.getvalue().startswith("sweep:  25%|#####               | 1/4 B [00:00<")
+    True
     """
 
-    def __init__(self, label="sweep", every_s=10.0, sink=None):
-        self.label, self.every_s = label, float(every_s)
+    def __init__(self, label="sweep", every_s=10.0, sink=None, stream=None, unit=""):
+        self.label, self.every_s, self.unit = label, float(every_s), unit
         self.sink = sink or log.info
+        self.stream = stream
         self.t0 = time.perf_counter()
         self._last = -math.inf
         self.messages = 0
+
+    @staticmethod
+    def _clock(seconds):
+        if not math.isfinite(seconds):
+            return "?"
+        m, s = divmod(int(round(seconds)), 60)
+        h, m = divmod(m, 60)
+        return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
 
     def __call__(self, done, total):
         now = time.perf_counter()
@@ -106,8 +130,14 @@ class ProgressLogger:
         self._last = now
         el = now - self.t0
         eta = el * (total - done) / done if done > 0 else math.inf
-        self.sink(f"{self.label}: {done}/{total} ({100.0 * done / max(total, 1):.0f}%), "
+        frac = done / max(total, 1)
+        self.sink(f"{self.label}: {done}/{total} ({100.0 * frac:.0f}%), "
                   f"elapsed {el:.1f}s, ETA {eta:.1f}s")
+        if self.stream is not None:
+            bar = "#" * int(20 * frac) + " " * (20 - int(20 * frac))
+            self.stream.write(f"{self.label}: {100.0 * frac:3.0f}%|{bar}| {done}/{total}{self.unit} "
+                              f"[{self._clock(el)}<{self._clock(eta)}]\n")
+            self.stream.flush()
         self.messages += 1
 
 

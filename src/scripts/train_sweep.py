@@ -47,7 +47,10 @@ log.info("%s: theory inputs %s", arm, inputs.info)
 
 theory = ti.predict(inputs, optimizer, eps, B_values)
 label = f"{arm} eps={eps:.0e}" if has_eps else arm
-progress = training.ProgressLogger(label, every_s=5.0, sink=log.info)
+# Progress and an estimate of the time left: in the job's log, and on the terminal (stderr).
+progress = training.ProgressLogger(f"train_sweep {label}", every_s=5.0, sink=log.info, stream=sys.stderr,
+                                   unit=" batch sizes")
+progress(0, len(B_values))
 rows, csv = [], io.StringIO()
 csv.write("problem,model,optimizer,eps,beta1,beta2,steps,B,lr,seed,final_loss\n")
 eps_txt = repr(eps) if has_eps else "nan"
