@@ -19,6 +19,8 @@ MODULES = sorted(m.name for m in pkgutil.walk_packages(adameps.__path__, "adamep
 DOCUMENTED = [
     "adameps.update_maps",
     "adameps.moments",
+    "adameps.scurves",
+    "adameps.approx",
     "adameps.pipeline.archive",
     "adameps.pipeline.latexlog",
     "adameps.pipeline.numbers",
