@@ -16,7 +16,7 @@
 
 from snakemake.utils import min_version, validate
 
-from adameps.config import check_finite, check_less
+from adameps.pipeline.config import check_finite, check_less
 
 min_version("9.0")
 

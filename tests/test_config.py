@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from adameps.config import check_finite, check_less, iter_leaves
+from adameps.pipeline.config import check_finite, check_less, iter_leaves
 from conftest import snakemake
 
 

@@ -28,11 +28,10 @@ import numpy as np
 from scipy.optimize import brentq, minimize_scalar
 
 from adameps.moments import moments
-from adameps.montecarlo import update_map
+from adameps.update_maps import KINDS, check_kind, softsign, update_map
 from adameps.problems import validate_g_sigma, validate_problem_arrays
 
 __all__ = [
-    "KINDS",
     "VARIANTS",
     "DEFAULT_KAPPA2",
     "eta_star",
@@ -43,6 +42,7 @@ __all__ = [
     "kappa2_best_fit",
     "surge_peak",
     "mean_field_peak",
+    "mean_field_terms",
     "post_surge_condition",
     "surge_condition_exact_mean_field",
     "eta_star_limit_large_eps",
@@ -56,7 +56,6 @@ __all__ = [
     "sqrt_rule_log_deviation",
 ]
 
-KINDS = ("softsign", "sign", "clip", "adam")
 VARIANTS = ("2024", "2025")
 # Default kappa^2 average for the 2024 mean field.  "small_B_exact" makes the
 # B -> 0 asymptote exact.  The pipeline measures every kappa2_choices entry
@@ -91,12 +90,6 @@ def _check_B(B):
         bad = arr[~(np.isfinite(arr) & (arr > 0))].ravel()[0]
         raise ValueError(f"B must be finite and > 0, got B = {bad!r}")
     return arr.ravel(), arr.shape
-
-
-def _check_kind(kind):
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
-    return kind
 
 
 def _check_variant(variant):
@@ -139,7 +132,7 @@ def eta_star(g, H, sigma, eps, B, kind="softsign"):
     g, H, sigma = validate_problem_arrays(g, H, sigma)
     eps = _check_eps(eps)
     Bv, shape = _check_B(B)
-    kind = _check_kind(kind)
+    kind = check_kind(kind)
     return _eta_star_core(g, H, np.diag(H).copy(), sigma, eps, Bv, kind).reshape(shape)
 
 
@@ -188,7 +181,7 @@ def eta_star_limit_large_B(g, H, eps, kind="softsign"):
     """
     g, H, _ = validate_problem_arrays(g, H, np.ones(np.size(g)))
     eps = _check_eps(eps)
-    kind = _check_kind(kind)
+    kind = check_kind(kind)
     # phi(g; eps) without noise: the B -> inf limit of m1 (and m2 = m1^2).
     u = update_map(kind, g, eps)
     num = u @ g
@@ -203,7 +196,7 @@ def _u_kappa2(g, sigma, eps):
             "mean field needs g_i^2 + eps^2 > 0 for every coordinate "
             "(eps = 0 with some g_i = 0 makes kappa_i^2 infinite)"
         )
-    return g / np.sqrt(d), sigma**2 / d
+    return softsign(g, eps), sigma**2 / d
 
 
 def kappa2_choices(g, sigma, eps):
@@ -326,6 +319,24 @@ def kappa2_best_fit(g, H, sigma, eps, B):
     return float(np.exp(res.x if res.fun <= vals[i] else grid[i]))
 
 
+def mean_field_terms(g, H, sigma, eps):
+    r"""The mean field's ``(S, P, T)``: :math:`S = u^\top g`, :math:`P = u^\top H u`, :math:`T = \operatorname{tr} H`.
+
+    Here :math:`u_i = g_i/\sqrt{g_i^2+\epsilon^2}` (:func:`adameps.update_maps.softsign` of the
+    noiseless gradient).  The post's surge condition is :math:`P > T`, the exact mean-field
+    one :math:`P > 2T`.
+
+    Examples
+    --------
+    >>> S, P, T = mean_field_terms([1.0, 1.0], [[1.0, 0.8], [0.8, 1.0]], [1.0, 1.0], 0.0)
+    >>> round(P / T, 6)
+    1.8
+    """
+    g, H, sigma = validate_problem_arrays(g, H, sigma)
+    S, P, T = _mf_SPT(g, H, sigma, _check_eps(eps))
+    return float(S), float(P), float(T)
+
+
 def post_surge_condition(g, H, sigma, eps):
     """The post's surge condition ``u^T H u > tr H`` (necessary, not sufficient)."""
     g, H, sigma = validate_problem_arrays(g, H, sigma)
@@ -384,7 +395,7 @@ def surge_peak(g, H, sigma, eps, kind="softsign", rtol=1e-7, points_per_decade=6
     """
     g, H, sigma = validate_problem_arrays(g, H, sigma)
     eps = _check_eps(eps)
-    kind = _check_kind(kind)
+    kind = check_kind(kind)
     hdiag = np.diag(H).copy()
     if not np.any(g):
         return None
