@@ -18,8 +18,7 @@ from adameps import plotting, problems  # noqa: E402
 _common.setup(snakemake)  # noqa: F821
 plotting.use_style()
 families = snakemake.params.families  # noqa: F821
-with np.load(snakemake.input.npz) as d:  # noqa: F821
-    data = {k: d[k] for k in d.files}
+data = _common.read_npz(snakemake.input.npz)  # noqa: F821
 
 fig, axes = plt.subplots(1, len(families), figsize=plotting.figsize(1.0, 0.34), layout="constrained",
                          sharey=True)

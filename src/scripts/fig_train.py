@@ -26,8 +26,7 @@ plotting.use_style()
 P, out = snakemake.params, snakemake.output  # noqa: F821
 MODEL = {"nqm": "NQM", "softmax": "digits, softmax", "mlp": "digits, MLP"}
 OPT = {"adam": "Adam", "softsign": "SoftSignSGD", "sign": "SignSGD", "sgd": "SGD", "atan2": "Adam-atan2"}
-with np.load(snakemake.input.npz) as d:  # noqa: F821
-    data = {k: d[k] for k in d.files}
+data = _common.read_npz(snakemake.input.npz)  # noqa: F821
 
 
 def optimizer(arm):

@@ -11,14 +11,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 import _common  # noqa: E402
 
-import json  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 from adameps.moments import moments  # noqa: E402
 
 log = _common.setup(snakemake)  # noqa: F821
-ref = json.loads(Path(snakemake.input.table).read_text())  # noqa: F821
+ref = _common.read_json(snakemake.input.table, keys=("dps", "rows"))  # noqa: F821
 values = {"reference_digits": _common.value(ref["dps"], "working precision (digits) of the mpmath reference", "int")}
 worst_all = 0.0
 for kind in sorted({r["kind"] for r in ref["rows"]}):

@@ -14,7 +14,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 import _common  # noqa: E402
 
-import json  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -22,7 +21,10 @@ from adameps import theory_inputs as ti  # noqa: E402
 
 log = _common.setup(snakemake)  # noqa: F821
 P = snakemake.params  # noqa: F821
-docs = [json.loads(Path(path).read_text()) for path in snakemake.input.sweeps]  # noqa: F821
+docs = [_common.read_json(path, keys=("problem", "eps", "rows", "params")) for path in snakemake.input.sweeps]  # noqa: F821
+for d in docs:  # each sweep has one row per batch size of its arm's config
+    if len(d["rows"]) != len(d["params"]["problem"]["B"]):
+        raise _common.CorruptInput(d.path, f"has {len(d['rows'])} rows, its arm {len(d['params']['problem']['B'])} batch sizes")
 values, arrays = _common.Values(digits=2), {}
 v = values.add
 THEORY_NAME = {"exact": "exact one-step theory", "mf": "2024 mean field", "adam": "exact theory of Adam's first step",
