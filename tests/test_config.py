@@ -215,3 +215,58 @@ def test_full_config_validates_and_plans(repo_copy):
     n = sum(len(c.get("log10_eps", [None])) for c in train["problems"].values())
     n += len(train["step_budget"]["steps"]) * len(train["step_budget"]["log10_eps"])
     assert re.search(rf"^train_sweep\s+{n}$", out, re.M), out
+
+
+# ---------------------------------------------------------------- recovery after a hard kill
+def _fake_lock(root):
+    locks = root / ".snakemake" / "locks"
+    locks.mkdir(parents=True)
+    (locks / "0.input.lock").write_text("results/x.json\n")
+    (locks / "0.output.lock").write_text("results/y.json\n")
+    return locks
+
+
+def test_stale_lock_removed_when_no_snakemake_runs_here(tmp_path):
+    from adameps.config import recover_stale_lock
+
+    locks = _fake_lock(tmp_path)
+    said = []
+    assert recover_stale_lock(tmp_path, log=said.append)
+    assert not list(locks.glob("*.lock")) and "stale" in said[0]
+    assert not recover_stale_lock(tmp_path, log=said.append)  # nothing left to do
+
+
+def test_live_lock_kept(tmp_path):
+    """A Snakemake process running in the directory (here a stand-in whose command line names
+    snakemake) keeps its lock: two concurrent runs still exclude each other."""
+    import subprocess
+    import sys
+
+    from adameps.config import recover_stale_lock
+
+    locks = _fake_lock(tmp_path)
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "snakemake", "--cores", "1"],
+                            cwd=tmp_path)
+    try:
+        said = []
+        assert not recover_stale_lock(tmp_path, log=said.append)
+        assert len(list(locks.glob("*.lock"))) == 2 and f"pid {proc.pid}" in said[0]
+    finally:
+        proc.kill()
+        proc.wait()
+    assert recover_stale_lock(tmp_path, log=said.append)  # its owner gone, the lock is stale
+
+
+def test_partial_files_removed(tmp_path):
+    from adameps.config import remove_partial_files
+
+    (tmp_path / "results/train").mkdir(parents=True)
+    (tmp_path / "paper/generated").mkdir(parents=True)
+    part = [tmp_path / "results/train/.nqm_eps0.csv.abc.part", tmp_path / "paper/generated/.numbers.tex.x.part"]
+    for p in part:
+        p.write_text("half")
+    keep = tmp_path / "results/moments.json"
+    keep.write_text("{}")
+    removed = remove_partial_files(tmp_path, log=lambda _: None)
+    assert removed == ["paper/generated/.numbers.tex.x.part", "results/train/.nqm_eps0.csv.abc.part"]
+    assert keep.exists() and not any(p.exists() for p in part)

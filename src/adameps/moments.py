@@ -480,7 +480,7 @@ def _finish(m1, m2, shape, scalar):
 
 # Points per block of :func:`_drive`: the cores' working arrays (masks, gathered copies, quadrature
 # nodes x points) are allocated per block, so memory beyond the inputs and the two outputs does
-# not grow with the input (measured: at most about 160 bytes per point of a block, so about 40 MiB;
+# not grow with the input (measured: at most 39 MiB, about 160 bytes per point of a block;
 # benchmarks/bench_moments_memory.py).  Every grid of the default pipeline is smaller than one block,
 # so its moments are computed exactly as without blocks (the cores' matrix products can differ in
 # the last bit with the block layout).
@@ -632,7 +632,7 @@ def moments(kind, a, b):
     Memory: the points are processed in blocks of ``CHUNK`` (2**18), so besides the two
     outputs (16 bytes per point) and a float64 copy of inputs that are not contiguous float64
     arrays of the broadcast shape (8 bytes per point each), the call needs O(CHUNK) working
-    memory: at most about 45 MiB, whatever the number of points (measured with tracemalloc on
+    memory: at most about 40 MiB, whatever the number of points (39 MiB measured with tracemalloc on
     10**7 points: ``benchmarks/bench_moments_memory.py``; tested in tests/test_moments.py).
     """
     try:

@@ -30,7 +30,7 @@ data = _common.read_npz(snakemake.input.npz)  # noqa: F821
 
 
 def optimizer(arm):
-    return arm.split("_", 1)[1] if "_" in arm else "adam"
+    return P.optimizers[arm]  # from the config: an arm's name need not say its optimizer
 
 
 def label(arm):
