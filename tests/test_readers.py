@@ -125,3 +125,13 @@ def test_altered_npz_member_fails_its_crc(tmp_path):
     path.write_bytes(bytes(data))
     with pytest.raises(_common.CorruptInput, match=r"curves\.npz: is not a readable \.npz"):
         _common.read_npz(path)
+
+
+def test_truncated_pdf_names_the_file(tmp_path):
+    path = tmp_path / "fig.pdf"
+    pdf = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+    path.write_bytes(pdf)
+    assert _common.read_pdf(path) == pdf
+    path.write_bytes(pdf[:-10])
+    with pytest.raises(_common.CorruptInput, match=r"fig\.pdf: is not a complete PDF"):
+        _common.read_pdf(path)

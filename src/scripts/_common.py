@@ -219,6 +219,15 @@ def read_npz(path, keys=()) -> Arrays:
     return arrays
 
 
+def read_pdf(path) -> bytes:
+    """The bytes of the PDF at ``path``; :class:`CorruptInput` naming the file unless it starts with
+    ``%PDF-`` and ends with an ``%%EOF`` marker (a truncated PDF loses its trailer)."""
+    data = Path(path).read_bytes()
+    if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-1024:]:
+        raise CorruptInput(path, "is not a complete PDF (no %PDF- header or no %%EOF trailer)")
+    return data
+
+
 def csv_record(data: bytes) -> dict:
     """What a CSV's producer records beside it (in its JSON) for :func:`read_csv` to check:
     the number of data rows (lines after the header) and the sha256 of the bytes."""
