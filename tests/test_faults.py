@@ -19,7 +19,7 @@ from conftest import copy_tree, output_hashes, require_tex, snakemake
 
 pytestmark = pytest.mark.slow
 
-LR_CSV = "results/train/nqm_eps0.csv"  # config/test.yaml: train.lr_curves = nqm, eps index 0
+LR_CSV = "results/train/nqm_eps-8.csv"  # config/test.yaml: train.lr_curves = nqm, eps index 0, log10 eps -8
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,7 @@ def _cut_csv_at_line(data: bytes) -> bytes:
 CASES = {
     "csv cut at a line boundary": (LR_CSV, _cut_csv_at_line),
     "csv cut mid-line": (LR_CSV, lambda d: d[: len(d) // 2 + 7]),
-    "sweep json cut": ("results/train/nqm_eps0.json", lambda d: d[: len(d) // 2]),
+    "sweep json cut": ("results/train/nqm_eps-8.json", lambda d: d[: len(d) // 2]),
     "results json cut": ("results/scurves.json", lambda d: d[: len(d) - 40]),
     "npz cut": ("results/moments.npz", lambda d: d[: len(d) // 2]),
     "npz emptied": ("results/eta_nqm.npz", lambda d: b""),

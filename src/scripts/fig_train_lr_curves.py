@@ -1,23 +1,17 @@
 """Rule `fig_train_lr_curves`: the final loss against the learning rate for one sweep (config
 `train.lr_curves`), seed mean and range per batch size, with the fitted minimum marked."""
 
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-import _common  # noqa: E402
+import _common
 
-import matplotlib  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from adameps import plotting
 
-from adameps import plotting  # noqa: E402
-
-_common.setup(snakemake)  # noqa: F821
+_common.setup(snakemake)
 plotting.use_style()
-inp, out = snakemake.input, snakemake.output  # noqa: F821
+inp, out = snakemake.input, snakemake.output
 doc = _common.read_json(inp.json, keys=("rows", "csv", "eps", "model", "optimizer", "steps"))
 rows = _common.read_csv(inp.csv, doc["csv"], recorded_in=inp.json)
 Bs = sorted({float(r["B"]) for r in rows})
