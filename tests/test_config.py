@@ -199,6 +199,24 @@ def test_bad_config_fails_before_any_job(repo_copy, case):
     assert not (repo_copy / "paper/paper.pdf").exists()
 
 
+OVERSIZE = sorted(case for case, (_, expected) in BAD_CONFIGS.items() if any("limits." in e for e in expected))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", OVERSIZE)
+def test_oversize_config_rejected_by_dry_run(repo_copy, case):
+    """`snakemake -n` (which plans without running) already refuses a configuration that would eat
+    the machine, naming the keys and the limit."""
+    text, expected = BAD_CONFIGS[case]
+    (repo_copy / "big.yaml").write_text(text)
+    proc = snakemake(repo_copy, "-n", "--configfile", "big.yaml", check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0, out
+    for needle in expected:
+        assert needle in out, f"{needle!r} not in output:\n{out}"
+    assert "train_sweep" not in out.split("ConfigError")[0], out  # refused before planning any job
+
+
 def test_full_config_validates_and_plans(repo_copy):
     """config/full.yaml (the cluster-sized training sweeps) passes the schema and the Snakefile's
     checks, and plans one train_sweep job per (arm, eps) and step budget (a dry run)."""
@@ -270,3 +288,13 @@ def test_partial_files_removed(tmp_path):
     removed = remove_partial_files(tmp_path, log=lambda _: None)
     assert removed == ["paper/generated/.numbers.tex.x.part", "results/train/.nqm_eps0.csv.abc.part"]
     assert keep.exists() and not any(p.exists() for p in part)
+
+
+@pytest.mark.slow
+def test_nested_config_numbers_from_the_command_line(repo_copy):
+    """`--config 'scurves={x_max: 2.5, n_grid: 51}'`: Snakemake reads nested values as strings; they
+    are read as the numbers they are, and the plan uses them."""
+    proc = snakemake(repo_copy, "-n", "--config", "scurves={x_max: 2.5, n_grid: 51}", check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out
+    assert "rule scurves:" in out or re.search(r"^scurves\s+1$", out, re.M), out
