@@ -1,9 +1,6 @@
 """A build of the whole DAG interrupted mid-way (SIGINT, as Ctrl-C sends it, and SIGTERM, as a
 scheduler or `kill` sends it, both to the whole process group) and then rerun gives exactly the
-outputs of an uninterrupted build, and leaves no partial file or incomplete marker behind. So does
-a hard kill (SIGKILL, as the OOM killer or a power cut ends a build: no handler runs, Snakemake's
-lock stays behind) during the first analysis job, a training sweep and LaTeX, rerun with the
-README's command: the Snakefile removes the stale lock and the partial files (issue #17).
+outputs of an uninterrupted build, and leaves no partial file or incomplete marker behind.
 
 "Mid-way" is read from Snakemake's own progress lines ("k of n steps") and from files appearing,
 never from a sleep: the signal goes out either as soon as at least one job has finished
@@ -68,25 +65,13 @@ def during_latex(root: Path, log: str) -> bool:
 MOMENTS = {"after-first-job": after_first_job, "during-latex": during_latex}
 
 
-def first_job_running(root: Path, log: str) -> bool:
-    """The first analysis job is running: no job has finished and its script has opened its log."""
-    return not PROGRESS.findall(log) and any((root / "logs").glob("*.log"))
-
-
-def during_training(root: Path, log: str) -> bool:
-    """A training sweep is running: its script has opened its log under logs/."""
-    return any((root / "logs").glob("train_sweep_*.log"))
-
-
-KILL_MOMENTS = {"first-analysis-job": first_job_running, "training": during_training, "during-latex": during_latex}
-
-
 def _default_sigint():
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def interrupted_build(root: Path, sig: signal.Signals, ready, timeout: float = 600, min_done: int = 1) -> str:
-    """Start the whole build, send ``sig`` to its process group once ``ready(root, log)``; return its log."""
+def interrupted_build(root: Path, sig: signal.Signals, ready, timeout: float = 300, min_done: int = 1) -> str:
+    """Start the whole build, send ``sig`` to its process group once ``ready(root, log)``; return its log.
+    At least ``min_done`` jobs but not all must have finished when the signal arrived."""
     log = root / "interrupted.log"
     cmd = [sys.executable, "-m", "snakemake", "--configfile", TEST_CONFIG, "--cores", "1"]
     with open(log, "w") as out:
@@ -149,29 +134,3 @@ def test_interrupted_build_reruns_to_identical_outputs(reference, tmp_path, sig,
     assert hashes.keys() == reference.keys(), (sorted(hashes), sorted(reference))
     differ = [k for k in hashes if hashes[k] != reference[k]]
     assert not differ, f"outputs after {sig.name} + rerun differ from an uninterrupted build: {differ}"
-
-
-@pytest.mark.parametrize("moment", KILL_MOMENTS)
-def test_sigkill_then_rerun_recovers(reference, tmp_path, moment):
-    root = copy_tree(tmp_path / "repo")
-    first = interrupted_build(root, signal.SIGKILL, KILL_MOMENTS[moment], min_done=0)
-    locks = sorted((root / ".snakemake/locks").glob("*.lock"))
-    assert locks, f"SIGKILL left no lock behind; nothing to recover from:\n{first}"
-    # A kill in the middle of a write leaves the writer's temporary file (_common.atomic_path); the
-    # window is too short to hit reliably, so plant one as it would be left.
-    (root / "results").mkdir(exist_ok=True)
-    (root / "results/.moments.npz.k1ll3d.part").write_bytes(b"half a file")
-
-    rerun = snakemake(root, "--cores", "2")  # the README's command (the profile is picked up)
-    rerun_log = rerun.stdout + rerun.stderr
-    assert "Removed a stale Snakemake lock" in rerun_log, rerun_log
-    assert "partial file(s) left by an interrupted run" in rerun_log, rerun_log
-    dry = snakemake(root, "-n")
-    assert "Nothing to be done" in dry.stdout + dry.stderr, dry.stdout + dry.stderr
-
-    assert not list((root / ".snakemake/locks").glob("*.lock"))
-    assert leftovers(root) == [], f"left behind after SIGKILL and a rerun: {leftovers(root)}"
-    hashes = output_hashes(root)
-    assert hashes.keys() == reference.keys(), (sorted(hashes), sorted(reference))
-    differ = [k for k in hashes if hashes[k] != reference[k]]
-    assert not differ, f"outputs after SIGKILL ({moment}) + rerun differ from an uninterrupted build: {differ}"
