@@ -26,7 +26,7 @@ for path in inp.tex:
 for path in inp.generated:
     members[f"generated/{Path(path).name}"] = Path(path).read_bytes()
 for path in inp.figures:
-    members[f"figures/{Path(path).name}"] = Path(path).read_bytes()
+    members[f"figures/{Path(path).name}"] = _common.read_pdf(path)
 members["paper.bbl"] = Path(inp.bbl).read_bytes()
 
 for name in sorted(members):

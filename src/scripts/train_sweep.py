@@ -65,7 +65,10 @@ for i, B in enumerate(B_values):
     log.info("B=%g: eta*=%.4g (%s), theory %.4g", B, fit.eta, fit.flag, theory["exact"][i])
 
 info = {k: (v if not isinstance(v, float) or math.isfinite(v) else None) for k, v in inputs.info.items()}
-_common.write_bytes(snakemake.output.csv, csv.getvalue().encode())
+csv_bytes = csv.getvalue().encode()
+_common.write_bytes(snakemake.output.csv, csv_bytes)
+# The CSV's row count and sha256, for its readers to check it against (_common.read_csv).
 doc = {"problem": arm, "model": model, "optimizer": optimizer, "eps": eps, "steps": cfg["steps"],
+       "csv": _common.csv_record(csv_bytes),
        "inputs": info, "params": {k: v for k, v in snakemake.params.items()}, "rows": rows}
 _common.write_bytes(snakemake.output.json, (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode())
