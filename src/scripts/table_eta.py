@@ -55,7 +55,8 @@ lines = [
 
 def cell(f, k, stat):
     c = m(docs[f], f"kappa2_{k}_{stat}")
-    return rf"\textbf{{{c}}}" if best.get((f, stat)) == k else c
+    # The macros are \ensuremath{...}: \textbf alone would not bold them, \boldmath does.
+    return rf"{{\boldmath{c}}}" if best.get((f, stat)) == k else c
 
 
 for k, text in KAPPA2:
@@ -69,6 +70,32 @@ lines += [r"\bottomrule", r"\end{tabular}"]
 write(snakemake.output.kappa2, lines)  # noqa: F821
 
 # ---------------------------------------------------------------- surge peaks (questions 2, 3)
+def window_note(doc):
+    """Where in eps the exact surge exceeds the threshold: the root-found intervals (rule eta_sweep,
+    adameps.surge.surge_windows), never a range with equal ends."""
+    vals = doc["values"]
+    n = vals["thr1_n_windows"]["value"]
+    if n == 0:
+        return rf"no surge above ${m(doc, 'surge_min_strength')}$ for $\epsilon\in[{m(doc, 'eps_min')}, {m(doc, 'eps_max')}]$"
+    parts = []
+    for j in range(min(n, 3)):
+        w = f"thr1_w{j}_"
+        lo = None if vals[w + "starts_at_min"]["value"] else m(doc, w + "start")
+        hi = None if vals[w + "ends_at_max"]["value"] else m(doc, w + "end")
+        if lo is None and hi is None:
+            parts.append(r"every $\epsilon$ of the sweep")
+        elif lo is None:
+            parts.append(rf"$\epsilon < {hi}$")
+        elif hi is None:
+            parts.append(rf"$\epsilon > {lo}$")
+        else:
+            parts.append(rf"${lo} < \epsilon < {hi}$")
+    text = rf"rise $> {m(doc, 'surge_min_strength')}$ for " + ", ".join(parts)
+    if "strongest_surge_eps" in vals and not vals["strongest_surge_at_min"]["value"]:
+        text += rf"; strongest ${m(doc, 'strongest_surge')}$ at $\epsilon = {m(doc, 'strongest_surge_eps')}$"
+    return text
+
+
 lines = [
     r"\begin{tabular}{@{}lcccccc@{}}",
     r"\toprule",
@@ -78,13 +105,7 @@ lines = [
 for f in families:
     doc = docs[f]
     vals = doc["values"]
-    if "eps_surge_vanish" in vals:
-        note = (rf"surge on the grid for $\epsilon\in[{m(doc, 'eps_surge_first')}, {m(doc, 'eps_surge_last')}]$,"
-                rf" vanishes at $\epsilon = {m(doc, 'eps_surge_vanish')}$")
-    elif vals["n_eps_surge"]["value"] == 0:
-        note = r"no surge on the $\epsilon$ grid of the sweep"
-    else:
-        note = "surge at every $\\epsilon$ of the sweep"
+    note = window_note(doc)
     lines += [r"\midrule", rf"\multicolumn{{7}}{{@{{}}l}}{{\emph{{{family_label(f)}}}: {note}}} \\"]
     for k in range(vals["n_table_eps"]["value"]):
         t = f"t{k}_"
