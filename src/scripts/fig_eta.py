@@ -27,7 +27,7 @@ for ax, family in zip(np.atleast_1d(axes), families):
     d = data[family]
     which = np.unique(np.linspace(0, len(d["eps"]) - 1, 4).round().astype(int))
     plotting.plot_eta_curves(ax, d["B"], d["eps"], d["exact"], d["mf_2024"], d["sign"], which,
-                             problems.family_label(family), sgd=d["sgd"], b_noise=d["b_noise"])
+                             problems.family_label(family), sgd=d["sgd"], b_noise=float(np.ravel(d["b_noise"])[0]))
 np.atleast_1d(axes)[0].set_ylabel(r"$\eta^*(B)$")
 fig.legend(*np.atleast_1d(axes)[0].get_legend_handles_labels(), loc="outside right center", fontsize=7)
 _common.save_figure(fig, snakemake.output.curves_pdf, snakemake.output.curves_png)  # noqa: F821
