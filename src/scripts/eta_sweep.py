@@ -6,6 +6,7 @@ field for each choice of kappa2 (table_eta_kappa2); the surge at the table's eps
 Writes results/eta_<family>.json (named values -> macros) and results/eta_<family>.npz (curves).
 """
 
+import inspect
 import sys
 from pathlib import Path
 
@@ -49,13 +50,21 @@ values = _common.Values(digits=3)
 v = values.add
 # The instance, as the paper defines it: the builder's arguments.
 v("n", problem.n, "number of coordinates N of the instance", "int")
-for key, val in sorted(p.problem.items()):
-    if key == "n":
+# Every argument of the builder as used: the config's, and the builder's defaults for the rest.
+builder_args = {k: prm.default for k, prm in inspect.signature(getattr(problems, family)).parameters.items()
+                if prm.default is not inspect.Parameter.empty}
+builder_args.update(p.problem)
+for key, val in sorted(builder_args.items()):
+    if key == "n" or val is None:
         continue
     if isinstance(val, int) and not isinstance(val, bool):
         v(f"problem_{key}", val, f"builder argument {key} of problems.{family}", "int")
+    elif key == "noise_scale":
+        v(f"problem_{key}", val, f"builder argument {key} of problems.{family}", "sci", 1)
     else:
         v(f"problem_{key}", val, f"builder argument {key} of problems.{family}", "sig", 3)
+if family == "low_rank_dominated":
+    v("spike", float(np.linalg.eigvalsh(H)[-1] - builder_args["floor"]), "the spike of H (its default n * floor)", "sig", 3)
 v("b_min", B[0], "smallest batch size of the sweep", "sci", 1)
 v("b_max", B[-1], "largest batch size of the sweep", "sci", 1)
 v("eps_min", eps[0], "smallest eps of the sweep", "sci", 1)
