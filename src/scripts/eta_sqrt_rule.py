@@ -58,6 +58,7 @@ for family in p.families:
     g, H, sigma = getattr(problems, family)(**p.problems[family]).arrays()
     bn = ol.b_noise(g, H, sigma)
     B_ref = x[0] * bn
+    v(f"{family}_b_ref", B_ref, f"{family}: the physical reference batch size B_ref", "sig", 3)
     eps_ref = b_ref * np.median(sigma) / np.sqrt(B_ref)
     for rule in ("sqrt", "fixed"):
         D = np.array([ol.sqrt_rule_log_deviation(g, H, sigma, e, B_ref, x * bn, rule=rule) for e in eps_ref])
@@ -79,6 +80,8 @@ for family in p.families:
               f"{family}, {name}: min over b of D at B/B_noise = {xp:g}")
             v(f"{key}_dev_{tag}_max", float(d_probe.max()),
               f"{family}, {name}: max over b of D at B/B_noise = {xp:g}")
+            v(f"{key}_dev_{tag}_abs_max", float(np.abs(d_probe).max()),
+              f"{family}, {name}: max over b of |D| at B/B_noise = {xp:g}")
             if rule == "sqrt":
                 v(f"{key}_slope_{tag}", float(np.max(-d_probe / (xp - x[0]))),
                   f"{family}, {name}: max over b of -D / (B/B_noise - B_ref/B_noise) at B/B_noise = {xp:g}")
