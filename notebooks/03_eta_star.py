@@ -14,9 +14,12 @@ from adameps import optimal_lr as ol
 from adameps import plotting, problems
 
 plotting.use_style()
-B = np.logspace(-3, 5, 41)
-eps = np.logspace(-4, 3, 15)
-family = {name: getattr(problems, name)(n=300, seed=0) for name in ("nqm", "dense_powerlaw", "low_rank_dominated")}
+# The paper's sweep (config/config.yaml, eta): physical batch sizes B >= 1; the noise scales put each
+# family's B_noise near 3e4.
+B = np.logspace(0, 11, 56)
+eps = np.logspace(-4, 5, 19)
+noise_scale = {"nqm": 1e3, "dense_powerlaw": 1e6, "low_rank_dominated": 3e6}
+family = {name: getattr(problems, name)(n=300, seed=0, noise_scale=c) for name, c in noise_scale.items()}
 
 # %% [markdown]
 # ## eta*(B) at a few eps: exact (solid) vs mean field (dashed)
@@ -27,7 +30,8 @@ for ax, (name, prob) in zip(axes, family.items()):
     exact = np.array([ol.eta_star(prob.g, prob.H, prob.sigma, e, B) for e in eps])
     mf = np.array([ol.eta_star_mean_field(prob.g, prob.H, prob.sigma, e, B) for e in eps])
     sign = ol.eta_star(prob.g, prob.H, prob.sigma, 0.0, B, kind="sign")
-    plotting.plot_eta_curves(ax, B, eps, exact, mf, sign, [0, 4, 8, 14], name.replace("_", " "))
+    plotting.plot_eta_curves(ax, B, eps, exact, mf, sign, [0, 6, 12, 18], problems.family_label(name),
+                             b_noise=ol.b_noise(prob.g, prob.H, prob.sigma))
 
 # %% [markdown]
 # ## The surge condition: post's P > T vs the exact mean-field P > 2T, and the exact peak
@@ -46,7 +50,7 @@ for name, prob in family.items():
 # %%
 prob = family["dense_powerlaw"]
 sgd = ol.eta_star_sgd(prob.g, prob.H, prob.sigma, B)
-for e in (1.0, 10.0, 100.0, 1e3, 1e4):
+for e in (1.0, 10.0, 100.0, 1e3, 1e4, 1e5):
     gap = np.max(np.abs(ol.eta_star(prob.g, prob.H, prob.sigma, e, B) / e / sgd - 1))
     print(f"eps = {e:7.0e}: max_B |eta*/eps / eta_sgd - 1| = {gap:.2e}")
 
@@ -56,7 +60,7 @@ for e in (1.0, 10.0, 100.0, 1e3, 1e4):
 # max and median over eps x B of |log(eta_mf / eta_star)|, per family (the paper's kappa2 table).
 
 # %%
-eps_k = np.logspace(-4, 3, 8)
+eps_k = np.logspace(-4, 5, 10)
 for name, prob in family.items():
     g, H, s = prob.arrays()
     errs = {}
@@ -103,7 +107,7 @@ for name, prob in family.items():
     g, H, s = prob.arrays()
     eta0 = ol.eta_star(g, H, s, 0.0, B, kind="sign")
     for e in (1e-8, 1e-5, 1e-3):
-        frac_grad, frac_noise = ol.eps_fractions(g, s, e, [0.01, 1.0, 100.0])
+        frac_grad, frac_noise = ol.eps_fractions(g, s, e, [1e2, 1e4, 1e6])
         change = np.max(np.abs(ol.eta_star(g, H, s, e, B) / eta0 - 1))
         print(f"{name:20s} eps={e:5.0e}: eps>|g| {frac_grad:.3f}, eps>sigma/sqrt(B) {frac_noise}, "
               f"max |eta*(eps)/eta*(0)-1| {change:.1e}")
@@ -135,3 +139,25 @@ Bd = np.logspace(-6, 8, 1401)
 eta = ol.eta_star(g, H, s, 1e-3, Bd)
 print("u^T H u / tr H =", u @ H @ u / np.trace(H), " mean-field peak:", ol.mean_field_peak(g, H, s, 1e-3))
 print("exact: max rise above the plateau", eta.max() / ol.eta_star_limit_large_B(g, H, 1e-3) - 1)
+
+# %% [markdown]
+# ## What eps does to the surge (adameps.surge)
+#
+# Diagonal H: SignSGD's optimum sum |g_i| erf(|a_i|/sqrt2) / tr H increases with B (no sign surge).
+# D H D >= 0 (D = diag(sign g)): P(eps) = u^T H u falls with eps, so eps only removes a mean-field surge.
+# Otherwise eps can create one: `problems.eps_creates_surge`.
+
+# %%
+from adameps import surge  # noqa: E402
+
+g, H, s = family["nqm"].arrays()
+e_sign = surge.eta_star_sign_diagonal(g, H, s, B)
+print("NQM SignSGD optimum increasing in B:", bool(np.all(np.diff(e_sign) >= 0)))
+for name, prob in family.items():
+    print(f"{name:20s} D H D >= 0: {surge.sign_aligned_nonnegative(prob.g, prob.H)!s:5}  "
+          f"no mean-field surge beyond eps = {surge.mean_field_surge_eps_bound(prob.g, prob.H):.3g}")
+cs = problems.eps_creates_surge()
+print("eps creates a surge: mean-field windows", surge.mean_field_surge_windows(cs.g, cs.H, 1e-4, 1e2))
+print("SignSGD peak:", ol.surge_peak(cs.g, cs.H, cs.sigma, 0.0, kind="sign"))
+for e in (1e-4, 1e-2, 0.4, 10.0):
+    print(f"   eps = {e:7.0e}: exact surge strength {ol.surge_strength(cs.g, cs.H, cs.sigma, e):.4f}")
