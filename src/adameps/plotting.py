@@ -180,7 +180,8 @@ def plot_eta_peaks(ax, eps, peaks: dict, mf_peaks: dict) -> None:
     ax.set_yscale("log")
     ax.set_xlabel(r"$\epsilon$")
     ax.set_ylabel(r"$B_{\mathrm{peak}}$")
-    ax.legend(fontsize=7)
+    # Outside the axes, so that it covers no data.
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
 
 
 def eps_colours(log10_eps) -> dict:

@@ -32,7 +32,7 @@ np.atleast_1d(axes)[0].set_ylabel(r"$\eta^*(B)$")
 fig.legend(*np.atleast_1d(axes)[0].get_legend_handles_labels(), loc="outside right center", fontsize=7)
 _common.save_figure(fig, snakemake.output.curves_pdf, snakemake.output.curves_png)  # noqa: F821
 
-fig, ax = plt.subplots(figsize=plotting.figsize(0.6, 0.7), layout="constrained")
+fig, ax = plt.subplots(figsize=plotting.figsize(0.85, 0.45), layout="constrained")
 eps = data[families[0]]["eps"]
 # Ripples below the surge threshold (see rule eta_sweep) are not drawn as peaks.
 peaks = {problems.family_label(f): np.where(data[f]["surging"], data[f]["peaks"], np.nan) for f in families}
