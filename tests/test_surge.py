@@ -175,3 +175,13 @@ def test_clip_softsign_gap_suprema_bound_the_plane():
     d = np.array([1e1, 1e2, 1e3, 1e4])
     e1 = np.abs(np.subtract(moments.moments("clip", d, d)[0], moments.moments("softsign", d, d)[0]))
     assert np.all(np.diff(e1) > 0) and sup1 - e1[-1] < 1e-3
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from adameps import measure
+
+    for module in (surge, measure):
+        result = doctest.testmod(module)
+        assert result.failed == 0 and result.attempted > 0, module.__name__

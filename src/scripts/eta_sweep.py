@@ -71,7 +71,8 @@ v("eps_min", eps[0], "smallest eps of the sweep", "sci", 1)
 v("eps_max", eps[-1], "largest eps of the sweep", "sci", 1)
 for variant, eta_mf in mf.items():
     err = np.abs(np.log(eta_mf / exact))  # (n_eps, n_B)
-    (i, j), edge = grid_argmax(err)
+    # eps axis: both ends are the sweep's choice; B axis: B = 1 is the smallest physical batch, a real boundary.
+    (i, j), edge = grid_argmax(err, closed=(True, "upper"))
     values.add_grid_max(f"mf_{variant}_max_log_error", err[i, j], edge,
                         f"max over eps, B of |log(mean-field {variant} / exact eta_star)|")
     values.add_grid_max(f"mf_{variant}_max_ratio", float(np.exp(err[i, j])), edge,
@@ -135,7 +136,7 @@ for e_idx, e in enumerate(eps):
         eta_k = ol.eta_star_mean_field(g, H, sigma, e, B, kappa2=k2)
         kappa2_err.setdefault(name, np.empty_like(exact))[e_idx] = np.abs(np.log(eta_k / exact[e_idx]))
 for name, err in kappa2_err.items():
-    _, edge = grid_argmax(err)
+    _, edge = grid_argmax(err, closed=(True, "upper"))
     values.add_grid_max(f"kappa2_{name.lower()}_max", float(err.max()), edge,
                         f"max over eps, B of |log(mean field 2024 with kappa2 = {name} / exact eta_star)|")
     values.add_grid_max(f"kappa2_{name.lower()}_max_ratio", float(np.exp(err.max())), edge,

@@ -143,6 +143,6 @@ for f in families:
         key = f"{f}_e{k}"
         lines.append(" & ".join([m(realistic, f"e{k}"), m(realistic, key + "_frac_grad"),
                                  m(realistic, key + "_eps_over_g_max"), m(realistic, key + "_b_max"),
-                                 m(realistic, key + "_b_cross"), m(realistic, key + "_max_change")]) + r" \\")
+                                 m(realistic, key + "_b_cross"), edge(realistic, key + "_max_change")]) + r" \\")
 lines += [r"\bottomrule", r"\end{tabular}"]
 write(snakemake.output.realistic, lines)  # noqa: F821
