@@ -5,19 +5,15 @@ large-B plateau by far less than the pipeline's surge threshold.
 Writes results/eta_no_surge.json (named values -> macros).
 """
 
-import sys
-from pathlib import Path
+import _common
 
-sys.path.insert(0, str(Path(__file__).parent))
-import _common  # noqa: E402
+import numpy as np
 
-import numpy as np  # noqa: E402
+from adameps import optimal_lr as ol
+from adameps import problems, surge
 
-from adameps import optimal_lr as ol  # noqa: E402
-from adameps import problems, surge  # noqa: E402
-
-log = _common.setup(snakemake)  # noqa: F821
-p = snakemake.params  # noqa: F821
+log = _common.setup(snakemake)
+p = snakemake.params
 problem = problems.two_coordinate_no_surge(p.no_surge["coupling"])
 g, H, sigma = problem.arrays()
 eps = p.no_surge["eps"]
@@ -94,5 +90,5 @@ v("cs_small_eps_strength", ol.surge_strength(gc, Hc, sc, EPS_RANGE[0]),
   "exact surge strength at the smallest eps of the range", "sci", 2)
 log.info("eps creates a surge: mean-field windows %s, exact windows %s, strongest %.4g at eps %s",
          mfw, w["windows"], w["strength_max"], w["eps_max"])
-_common.write_results(snakemake.output.json, namespace="eta_no_surge", snakemake=snakemake,  # noqa: F821
+_common.write_results(snakemake.output.json, namespace="eta_no_surge", snakemake=snakemake,
                       script=__file__, values=values)
