@@ -53,9 +53,10 @@ v("b_min_over_b_noise", B[0] / bn, "smallest B / B_noise of the grid", "sci", 1)
 v("b_max_over_b_noise", B[-1] / bn, "largest B / B_noise of the grid", "sci", 1)
 
 # ---------------------------------------------------------------- eps creates a surge (problems.eps_creates_surge)
-# The builder's defaults; eps range of the root-found windows and the scan density that brackets them.
-EPS_RANGE, POINTS_PER_DECADE = (1e-4, 1e2), 4
-cs = problems.eps_creates_surge()
+cfg = p.eps_creates_surge
+EPS_RANGE = (10.0 ** cfg["log10_eps_min"], 10.0 ** cfg["log10_eps_max"])
+POINTS_PER_DECADE = p.window_points_per_decade
+cs = problems.eps_creates_surge(k=cfg["k"], delta=cfg["delta"], noise_scale=cfg["noise_scale"])
 gc, Hc, sc = cs.arrays()
 Tc = float(np.trace(Hc))
 v("cs_n", cs.n, "coordinates of the eps-creates-a-surge instance", "int")

@@ -187,7 +187,7 @@ if against.any():
 
 # Where in eps the exact surge exceeds the threshold, by root finding on eps (adameps.surge.surge_windows),
 # and its strongest point refined by bounded Brent: not read off the eps grid.
-WINDOW_POINTS_PER_DECADE = 4
+WINDOW_POINTS_PER_DECADE = p.window_points_per_decade
 v("window_points_per_decade", WINDOW_POINTS_PER_DECADE, "scan density in eps that brackets the window ends", "int")
 for k, factor in enumerate((0.1, 1.0, 10.0)):
     thr = factor * p.surge_min_strength
