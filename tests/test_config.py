@@ -67,7 +67,7 @@ BAD_CONFIGS = {
                                   ["= 4.00e+08 exceeds limits.moments_grid_points = 4.00e+06"]),
     "nqm n = 100000": ("eta:\n  families:\n    nqm: {n: 100000}\n",
                        ["eta.families.nqm.n = 100000: n²", "limits.eta_matrix_entries"]),
-    "eps x B sweep 1e4 x 1e4": ("eta:\n  eps: {log10_min: -4, log10_max: 3, n: 10000}\n  B: {log10_min: -3, log10_max: 5, n: 10000}\n",
+    "eps x B sweep 1e4 x 1e4": ("eta:\n  eps: {log10_min: -4, log10_max: 3, n: 10000}\n  B: {log10_min: 0, log10_max: 8, n: 10000}\n",
                                 ["eta.eps.n × eta.B.n × eta.families.", "limits.eta_sweep_points"]),
     "sqrt rule of 1e5 batch sizes": ("eta:\n  sqrt_rule: {n_B: 100000}\n", ["eta.sqrt_rule.n_B", "limits.eta_sweep_points"]),
     "a million steps of the mlp": ("train:\n  problems:\n    mlp: {steps: 1000000}\n",

@@ -16,6 +16,7 @@ import yaml
 
 from adameps.pipeline.numbers import format_number, macro_name
 from conftest import copy_tree, dag_jobs, output_hashes, require_tex, snakemake
+from reported_values import degenerate_ranges, edge_macros, macro_bodies, unmarked_edge_citations
 from test_report import dag_figures, figure_sections, rule_script
 
 pytestmark = pytest.mark.slow
@@ -75,6 +76,19 @@ def test_pdf_and_macros(built):
     # The built PDF's log has no undefined references or citations.
     log = (built / "paper/build/paper.log").read_text(errors="replace")
     assert "undefined" not in log.lower().replace("infwarerr", "")
+
+
+def test_reported_ranges_and_grid_maxima(built):
+    """No generated range prints with equal endpoints, and every maximum that sits on the edge of its
+    grid is cited with the mark \\gridedge (hand-written text and generated tables alike)."""
+    bodies = macro_bodies((built / "paper/generated/numbers.tex").read_text())
+    texts = {p: p.read_text() for p in [*built.glob("paper/*.tex"), *built.glob("paper/sections/*.tex"),
+                                        *built.glob("paper/generated/table_*.tex")]}
+    names = edge_macros(built / "results")
+    assert names, "expected some grid maxima on the edge of their grids in the test build"
+    bad = [f"{p.name}: {b}" for p, t in texts.items() for b in degenerate_ranges(t, bodies)]
+    bad += [f"{p.name}: {b}" for p, t in texts.items() for b in unmarked_edge_citations(t, names)]
+    assert not bad, "\n".join(bad)
 
 
 def test_every_job_has_log_and_benchmark(built):

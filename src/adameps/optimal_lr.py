@@ -47,6 +47,8 @@ __all__ = [
     "surge_condition_exact_mean_field",
     "eta_star_limit_large_eps",
     "eta_star_limit_large_eps_post",
+    "large_eps_noise_averages",
+    "eta_star_limit_large_eps_parts",
     "eta_star_limit_large_B",
     "b_noise",
     "sign_peak_small_batch",
@@ -197,6 +199,76 @@ def eta_star_limit_large_eps_post(g, H, sigma, B, sigma2=None):
     Bv, shape = _check_B(B)
     s2 = float(np.mean(sigma**2)) if sigma2 is None else _check_kappa2(sigma2)
     return (g @ g / (g @ H @ g + np.pi * s2 * np.trace(H) / (2 * Bv))).reshape(shape)
+
+
+def large_eps_noise_averages(g, H, sigma):
+    r"""The single noise level ``sigma2`` each kappa2 average gives the post's eps -> inf limit.
+
+    As eps -> inf, ``kappa_i^2 = sigma_i^2/(g_i^2+eps^2) ~ sigma_i^2/eps^2`` and
+    ``u_i ~ g_i/eps``, so ``eps^2 * kappa2`` tends to an average of ``sigma_i^2``:
+
+    - ``"arithmetic"``, ``"ratio_of_sums"``: ``mean(sigma_i^2)`` (the post's literal reading);
+    - ``"harmonic"``, ``"geometric"``: those means of ``sigma_i^2``;
+    - ``"ug_weighted"``: ``sum g_i^2 sigma_i^2 / sum g_i^2``;
+    - ``"small_B_exact"``: ``(sum g_i^2 / sum (g_i^2/sigma_i))^2``;
+    - ``"h_weighted"``: ``sum sigma_i^2 H_ii / tr H``, the average for which
+      ``sigma2 * tr H = sum_i sigma_i^2 H_ii``, the exact limit's noise term.
+
+    ``"ug_weighted"`` and ``"small_B_exact"`` are left out when g = 0.
+
+    >>> d = large_eps_noise_averages([1.0, 2.0], np.diag([1.0, 3.0]), [1.0, 3.0])
+    >>> d["arithmetic"], d["h_weighted"]
+    (5.0, 7.0)
+    """
+    g, H, sigma = validate_problem_arrays(g, H, sigma)
+    s2 = sigma**2
+    out = {
+        "arithmetic": float(np.mean(s2)),
+        "harmonic": float(1.0 / np.mean(1.0 / s2)),
+        "geometric": float(np.exp(np.mean(np.log(s2)))),
+        "ratio_of_sums": float(np.mean(s2)),
+        "h_weighted": float(np.sum(s2 * np.diag(H)) / np.trace(H)),
+    }
+    if np.any(g):
+        out["ug_weighted"] = float(np.sum(g * g * s2) / np.sum(g * g))
+        out["small_B_exact"] = float((np.sum(g * g) / np.sum(g * g / sigma)) ** 2)
+    return out
+
+
+def eta_star_limit_large_eps_parts(g, H, sigma, B, sigma2=None):
+    r"""The post's eps -> inf limit split into its two departures from the exact one.
+
+    With ``N = sum_i sigma_i^2 H_ii`` (exact noise term) and ``s2 = sigma2`` (default
+    ``mean(sigma_i^2)``), returns a dict of arrays of B's shape:
+
+    - ``"exact"``: ``g^T g / (g^T H g + N / B)`` (:func:`eta_star_limit_large_eps`);
+    - ``"pi_half"``: ``g^T g / (g^T H g + (pi/2) N / B)``, only the simplification
+      ``b^2/erf(b/sqrt2)^2 -> b^2 + pi/2`` carried into m2 (``b^2 m2 -> a^2 + pi/2``
+      instead of ``a^2 + 1``); its ratio to the exact limit lies in ``(2/pi, 1]``, so its
+      relative error is below ``1 - 2/pi`` for every B;
+    - ``"average"``: ``g^T g / (g^T H g + s2 tr H / B)``, only the replacement of
+      ``sum sigma_i^2 H_ii`` by ``s2 tr H``;
+    - ``"post"``: ``g^T g / (g^T H g + (pi/2) s2 tr H / B)``, both
+      (:func:`eta_star_limit_large_eps_post`).
+
+    >>> g, H, s = np.array([1.0, 0.5]), np.diag([1.0, 0.1]), np.array([1.0, 3.0])
+    >>> d = eta_star_limit_large_eps_parts(g, H, s, 1e-9)
+    >>> bool(abs(d["pi_half"] / d["exact"] - 2 / np.pi) < 1e-6)
+    True
+    """
+    g, H, sigma = validate_problem_arrays(g, H, sigma)
+    Bv, shape = _check_B(B)
+    s2 = float(np.mean(sigma**2)) if sigma2 is None else _check_kappa2(sigma2)
+    gg, ghg = g @ g, g @ H @ g
+    N = float(np.sum(sigma**2 * np.diag(H)))
+    sT = s2 * np.trace(H)
+    half_pi = np.pi / 2
+    return {
+        "exact": (gg / (ghg + N / Bv)).reshape(shape),
+        "pi_half": (gg / (ghg + half_pi * N / Bv)).reshape(shape),
+        "average": (gg / (ghg + sT / Bv)).reshape(shape),
+        "post": (gg / (ghg + half_pi * sT / Bv)).reshape(shape),
+    }
 
 
 def eta_star_limit_large_B(g, H, eps, kind="softsign"):

@@ -190,6 +190,18 @@ class Values(dict):
             raise ValueError(f"results value {key!r} set twice")
         self[key] = value(v, description, fmt, self.digits if digits is None else digits)
 
+    def add_grid_max(self, key: str, v, on_edge: bool, description: str, fmt: str = "sig",
+                     digits: int | None = None) -> None:
+        """Add a maximum taken over a grid, with ``<key>_on_edge`` (1 if it lies on the grid's edge).
+
+        A maximum on the edge is a grid value, not a supremum; its description says so, and
+        wherever the paper cites its macro the citation is followed by ``\\gridedge`` (tested).
+        """
+        if on_edge:
+            description += " (on the edge of its grid: a grid value, not a supremum)"
+        self.add(key, v, description, fmt, digits)
+        self.add(key + "_on_edge", int(bool(on_edge)), f"1 if {key} lies on the edge of its grid", "int")
+
 
 def write_results(path, *, namespace: str, snakemake, script: str, values: dict, params=None) -> None:
     """Write a results JSON in the format above (keys sorted, so the bytes are reproducible)."""
