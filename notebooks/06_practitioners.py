@@ -1,7 +1,7 @@
 # %% [markdown]
 # # adameps for practitioners: from a model's gradients to its eta*(B, eps)
 #
-# The paper's digits MLP (one hidden layer of 32 tanh units, `adameps.training.MLP`) written as a
+# The paper's digits MLP (one hidden layer of 32 tanh units, `adameps.digits.MLP`) written as a
 # `torch.nn.Module`, and the three steps a reader would take with their own model:
 #
 # 1. **statistics**: `adameps.torch_stats.collect_stats` gives per coordinate the mean gradient g,
@@ -20,18 +20,19 @@ import numpy as np
 import torch
 
 import adameps
+from adameps import digits as D
 from adameps import theory_inputs as ti
 from adameps import torch_stats as ts
 from adameps import training as T
 from adameps.lr_fit import fit_optimal_lr
 
-data = T.load_digits_data()
-net = T.MLP(data.d_in, data.n_classes, hidden=32, activation="tanh")
+data = D.load_digits_data()
+net = D.MLP(data.d_in, data.n_classes, hidden=32, activation="tanh")
 theta0 = net.init(0)
 
 
 class DigitsMLP(torch.nn.Module):
-    """adameps.training.MLP in torch: W1 (d_in, 32), tanh, W2 (33, 10) on [a, 1]; same parameters."""
+    """adameps.digits.MLP in torch: W1 (d_in, 32), tanh, W2 (33, 10) on [a, 1]; same parameters."""
 
     def __init__(self, theta):
         super().__init__()
@@ -55,7 +56,7 @@ X, y = torch.tensor(data.X_train), torch.tensor(data.y_train)
 loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y), batch_size=256)
 
 # %% [markdown]
-# ## 1. Statistics, checked against the hand-written backprop of `adameps.training`
+# ## 1. Statistics, checked against the hand-written backprop of `adameps.digits`
 
 # %%
 st = ts.collect_stats(model, loss_fn, loader, n_probes=64, hessian_batches=len(loader))

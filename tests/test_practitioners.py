@@ -9,6 +9,7 @@ from conftest import require_torch
 torch = require_torch()
 
 import adameps  # noqa: E402
+from adameps import digits as D  # noqa: E402
 from adameps import theory_inputs as ti  # noqa: E402
 from adameps import torch_stats as ts  # noqa: E402
 from adameps import training as T  # noqa: E402
@@ -17,8 +18,8 @@ from adameps.lr_fit import fit_optimal_lr  # noqa: E402
 
 @pytest.fixture(scope="module")
 def mlp():
-    data = T.load_digits_data()
-    net = T.MLP(data.d_in, data.n_classes, hidden=32, activation="tanh")
+    data = D.load_digits_data()
+    net = D.MLP(data.d_in, data.n_classes, hidden=32, activation="tanh")
     theta0 = net.init(0)
     W1, W2 = net._split(theta0)
 

@@ -13,7 +13,7 @@ torch = require_torch()
 from adameps import theory_inputs as ti  # noqa: E402
 from adameps import torch_stats as ts  # noqa: E402
 from adameps.hessian import Hessian  # noqa: E402
-from adameps.training import SoftmaxRegression, load_digits_data  # noqa: E402
+from adameps.digits import SoftmaxRegression, load_digits_data  # noqa: E402
 
 T64 = torch.float64
 

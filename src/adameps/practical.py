@@ -20,6 +20,7 @@ from scipy.optimize import brentq, minimize_scalar
 from adameps import optimal_lr as ol
 from adameps.hessian import Hessian
 from adameps.moments import moments
+from adameps.update_maps import check_kind
 
 __all__ = ["prepare_inputs", "predict", "eps_switch"]
 
@@ -103,7 +104,7 @@ def predict(g, H, sigma, eps, B, B_ref=None, kind="softsign", min_strength=ol.SU
     eps_list = [ol._check_eps(e) for e in np.atleast_1d(eps)]
     Bv, _ = ol._check_B(B)
     Bv = np.sort(Bv)
-    kind = ol._check_kind(kind)
+    kind = check_kind(kind)
     B_ref = float(Bv[0]) if B_ref is None else float(ol._check_B(B_ref)[0][0])
     if not float(matter_rtol) > 0:
         raise ValueError(f"matter_rtol must be > 0, got {matter_rtol!r}")
@@ -181,7 +182,7 @@ def eps_switch(g, H, sigma, eps_from, eps_to, B, lr_ratio=1.0, kind="softsign"):
     g, H, sigma = ol.validate_problem(g, H, sigma)
     ef, et = ol._check_eps(eps_from), ol._check_eps(eps_to)
     (Bf,), _ = ol._check_B(B)
-    kind = ol._check_kind(kind)
+    kind = check_kind(kind)
     lr_ratio = float(lr_ratio)
     if not (np.isfinite(lr_ratio) and 0 < lr_ratio < 2):
         raise ValueError(f"lr_ratio must be in (0, 2) (at 2 x eta* the expected progress is 0), got {lr_ratio!r}")
