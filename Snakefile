@@ -16,12 +16,12 @@
 
 from snakemake.utils import min_version
 
-from adameps.config import load_yaml, recover_stale_lock, remove_partial_files, validate_config
+from adameps.pipeline.config import load_yaml, recover_stale_lock, remove_partial_files, validate_config
 
 min_version("9.0")
 
 # A YAML syntax error in the default config names its line (Snakemake's own message does not;
-# for an overlay given with --configfile, `python -m adameps.config FILE` shows the line).
+# for an overlay given with --configfile, `python -m adameps.pipeline.config FILE` shows the line).
 load_yaml("config/config.yaml")
 
 
@@ -30,7 +30,7 @@ configfile: "config/config.yaml"
 
 # Every check of the configuration (schema with strict integers, NaN, key orderings, the training
 # cross-references, rank < n, the work limits of `limits`): a bad value stops here, before any
-# job, with one line naming the key and what to write instead (adameps.config.validate_config).
+# job, with one line naming the key and what to write instead (adameps.pipeline.config.validate_config).
 validate_config(config)
 
 # After a hard kill (SIGKILL, the OOM killer, a power cut) Snakemake's lock stays behind and every

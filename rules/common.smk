@@ -40,7 +40,7 @@ TABLES = []
 
 # Training arms (rules/training.smk). The problem an arm trains on: the part of its name before
 # the first "_" (one home with the config checks).
-from adameps.config import arm_model as train_model
+from adameps.pipeline.config import arm_model as train_model
 
 
 def eps_tags(cfg, key="train.problems"):

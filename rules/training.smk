@@ -6,7 +6,7 @@ BUDGET_CFG = config["train"]["step_budget"]
 LR_CURVES = config["train"]["lr_curves"]
 
 
-# (step_budget and lr_curves name existing arms: checked with the config, adameps.config.check_training.)
+# (step_budget and lr_curves name existing arms: checked with the config, adameps.pipeline.config.check_training.)
 # The step-budget arms: the named arm with `steps` replaced, at the budget's eps values.
 BUDGET = {
     f"{BUDGET_CFG['problem']}_steps{s}": {**TRAIN[BUDGET_CFG["problem"]], "steps": s, "log10_eps": BUDGET_CFG["log10_eps"]}

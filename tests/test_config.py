@@ -6,7 +6,7 @@ import re
 import pytest
 import yaml
 
-from adameps.config import ConfigError, check_finite, check_less, iter_leaves, load_yaml, validate_config
+from adameps.pipeline.config import ConfigError, check_finite, check_less, iter_leaves, load_yaml, validate_config
 from conftest import ROOT, snakemake
 
 
@@ -67,7 +67,7 @@ BAD_CONFIGS = {
                                   ["= 4.00e+08 exceeds limits.moments_grid_points = 4.00e+06"]),
     "nqm n = 100000": ("eta:\n  families:\n    nqm: {n: 100000}\n",
                        ["eta.families.nqm.n = 100000: n²", "limits.eta_matrix_entries"]),
-    "eps x B sweep 1e4 x 1e4": ("eta:\n  eps: {log10_min: -4, log10_max: 3, n: 10000}\n  B: {log10_min: -3, log10_max: 5, n: 10000}\n",
+    "eps x B sweep 1e4 x 1e4": ("eta:\n  eps: {log10_min: -4, log10_max: 3, n: 10000}\n  B: {log10_min: 0, log10_max: 8, n: 10000}\n",
                                 ["eta.eps.n × eta.B.n × eta.families.", "limits.eta_sweep_points"]),
     "sqrt rule of 1e5 batch sizes": ("eta:\n  sqrt_rule: {n_B: 100000}\n", ["eta.sqrt_rule.n_B", "limits.eta_sweep_points"]),
     "a million steps of the mlp": ("train:\n  problems:\n    mlp: {steps: 1000000}\n",
@@ -137,7 +137,7 @@ def test_yaml_syntax_error_names_the_line(tmp_path):
 
 
 def test_check_cli_names_the_line(tmp_path):
-    """`python -m adameps.config FILE` checks an overlay the way the Snakefile does, with line numbers
+    """`python -m adameps.pipeline.config FILE` checks an overlay the way the Snakefile does, with line numbers
     for YAML errors (Snakemake's own message for a bad --configfile names neither file nor line)."""
     import subprocess
     import sys
@@ -145,12 +145,12 @@ def test_check_cli_names_the_line(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("scurves:\n  x_max: 3.0\n  n_grid: [1, 2\nmoments: {}\n")
     env = {**__import__("os").environ, "PYTHONPATH": str(ROOT / "src")}
-    proc = subprocess.run([sys.executable, "-m", "adameps.config", str(bad)], cwd=ROOT, capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "adameps.pipeline.config", str(bad)], cwd=ROOT, capture_output=True,
                           text=True, env=env)
     assert proc.returncode != 0 and f"{bad}:4:" in proc.stderr, proc.stderr
     good = tmp_path / "good.yaml"
     good.write_text("scurves: {n_grid: 11}\n")
-    proc = subprocess.run([sys.executable, "-m", "adameps.config", str(good)], cwd=ROOT, capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "adameps.pipeline.config", str(good)], cwd=ROOT, capture_output=True,
                           text=True, env=env)
     assert proc.returncode == 0, proc.stderr
 
@@ -245,7 +245,7 @@ def _fake_lock(root):
 
 
 def test_stale_lock_removed_when_no_snakemake_runs_here(tmp_path):
-    from adameps.config import recover_stale_lock
+    from adameps.pipeline.config import recover_stale_lock
 
     locks = _fake_lock(tmp_path)
     said = []
@@ -260,7 +260,7 @@ def test_live_lock_kept(tmp_path):
     import subprocess
     import sys
 
-    from adameps.config import recover_stale_lock
+    from adameps.pipeline.config import recover_stale_lock
 
     locks = _fake_lock(tmp_path)
     proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "snakemake", "--cores", "1"],
@@ -276,7 +276,7 @@ def test_live_lock_kept(tmp_path):
 
 
 def test_partial_files_removed(tmp_path):
-    from adameps.config import remove_partial_files
+    from adameps.pipeline.config import remove_partial_files
 
     (tmp_path / "results/train").mkdir(parents=True)
     (tmp_path / "paper/generated").mkdir(parents=True)

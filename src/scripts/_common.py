@@ -14,7 +14,9 @@ Results format (``results/<namespace>.json``)::
       "values": {                           # named scalars, each one becomes a macro
         "softsign_max_abs_error": {
           "value": 0.0123, "fmt": "sig", "digits": 3,
-          "description": "max over x of |x/sqrt(x^2+pi/4) - erf(x)|"
+          "description": "max over x of |x/sqrt(x^2+pi/4) - erf(x)|",
+          "source": "src/scripts/scurves.py:30",      # the line that set it
+          "key_code": "f\"{kind}_max_abs_error\""   # its key as the code writes it (grep for it)
         }
       }
     }
@@ -39,9 +41,12 @@ drawing a figure from part of it:
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import csv
+import functools
 import hashlib
+import inspect
 import io
 import json
 import logging
@@ -121,10 +126,56 @@ def write_bytes(path, data: bytes) -> None:
         tmp.write_bytes(data)
 
 
+@functools.lru_cache(maxsize=None)
+def _parsed(filename: str):
+    """The AST of a script, with each node's parent, for :func:`_call_site`."""
+    text = Path(filename).read_text()
+    tree = ast.parse(text)
+    for node in ast.walk(tree):
+        for child in ast.iter_child_nodes(node):
+            child.parent = node
+    return text, tree
+
+
+def _call_site() -> tuple[str, str | None]:
+    """``("script:line", key code)`` of the first caller outside this file: where a value is set.
+
+    The key code is the expression that names the value as the script writes it (a string or an
+    f-string, e.g. ``f"{K}_hessian_negative_fraction"``): the first argument of ``Values.add``, the
+    subscript of ``values[...] = value(...)`` or the dict key of ``{"...": value(...)}``.  Python
+    3.11's instruction positions locate the call exactly, also in a multi-line statement."""
+    frame = sys._getframe(1)
+    while frame.f_code.co_filename == __file__:
+        frame = frame.f_back
+    filename = frame.f_code.co_filename
+    pos = inspect.getframeinfo(frame).positions
+    where = f"{script_path(filename)}:{pos.lineno}"
+    try:
+        text, tree = _parsed(filename)
+    except (OSError, SyntaxError):
+        return where, None
+    call = next((n for n in ast.walk(tree) if isinstance(n, ast.Call) and n.lineno == pos.lineno
+                 and n.col_offset == pos.col_offset), None)
+    if call is None:
+        return where, None
+    parent = getattr(call, "parent", None)
+    if isinstance(parent, ast.Assign) and isinstance(parent.targets[0], ast.Subscript):
+        node = parent.targets[0].slice
+    elif isinstance(parent, ast.Dict):
+        node = parent.keys[parent.values.index(call)]
+    elif call.args:
+        node = call.args[0]
+    else:
+        return where, None
+    return where, ast.get_source_segment(text, node)
+
+
 def value(v, description: str, fmt: str = "sig", digits: int = 3) -> dict:
-    """One named scalar of a results file (see the module docstring)."""
+    """One named scalar of a results file (see the module docstring), with the line that set it."""
     v = float(v) if not isinstance(v, int) else v
-    return {"value": v, "fmt": fmt, "digits": digits, "description": description}
+    source, key_code = _call_site()
+    return {"value": v, "fmt": fmt, "digits": digits, "description": description, "source": source,
+            "key_code": key_code}
 
 
 class Values(dict):
@@ -138,6 +189,18 @@ class Values(dict):
         if key in self:
             raise ValueError(f"results value {key!r} set twice")
         self[key] = value(v, description, fmt, self.digits if digits is None else digits)
+
+    def add_grid_max(self, key: str, v, on_edge: bool, description: str, fmt: str = "sig",
+                     digits: int | None = None) -> None:
+        """Add a maximum taken over a grid, with ``<key>_on_edge`` (1 if it lies on the grid's edge).
+
+        A maximum on the edge is a grid value, not a supremum; its description says so, and
+        wherever the paper cites its macro the citation is followed by ``\\gridedge`` (tested).
+        """
+        if on_edge:
+            description += " (on the edge of its grid: a grid value, not a supremum)"
+        self.add(key, v, description, fmt, digits)
+        self.add(key + "_on_edge", int(bool(on_edge)), f"1 if {key} lies on the edge of its grid", "int")
 
 
 def write_results(path, *, namespace: str, snakemake, script: str, values: dict, params=None) -> None:
@@ -267,7 +330,7 @@ def read_csv(path, record: dict, recorded_in) -> list[dict]:
 def macro_ref(doc: dict, key: str) -> str:
     """``\\NamespaceKey``: the macro rule `numbers` defines for value ``key`` of results ``doc``,
     for generated tables to cite; KeyError if the results file has no such value."""
-    from adameps.numbers import macro_name
+    from adameps.pipeline.numbers import macro_name
 
     if key not in doc["values"]:
         raise KeyError(f"{getattr(doc, 'path', 'results')} (namespace {doc['namespace']!r}) has no value {key!r}")
@@ -278,7 +341,7 @@ def read_macros(paths) -> list[dict]:
     """Every named value of the results files at ``paths`` as one macro each: ``name``, formatted
     ``body``, ``description`` and its source (``path``, ``namespace``, ``key``, ``rule``, ``script``),
     ordered by file, then key, so the output does not depend on the order of ``paths``."""
-    from adameps.numbers import format_number, macro_name
+    from adameps.pipeline.numbers import format_number, macro_name
 
     macros, seen = [], {}
     for path in sorted(paths):
@@ -291,7 +354,8 @@ def read_macros(paths) -> list[dict]:
             seen[name] = f"{path}:{key}"
             macros.append({"name": name, "body": format_number(entry["value"], entry["fmt"], entry["digits"]),
                            "description": entry["description"], "path": str(path), "namespace": doc["namespace"],
-                           "key": key, "rule": doc["rule"], "script": doc["script"]})
+                           "key": key, "rule": doc["rule"], "script": doc["script"],
+                           "source": entry.get("source", doc["script"]), "key_code": entry.get("key_code")})
     return macros
 
 

@@ -409,7 +409,7 @@ def _merge(base: dict, overlay: Mapping) -> None:
 
 
 def main(argv=None) -> int:
-    """``python -m adameps.config [OVERLAY.yaml ...]``: check config/config.yaml with the overlays read
+    """``python -m adameps.pipeline.config [OVERLAY.yaml ...]``: check config/config.yaml with the overlays read
     on top, as the Snakefile does, without Snakemake (whose message for a YAML error in a
     ``--configfile`` names neither the file nor the line)."""
     import sys
