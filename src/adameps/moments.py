@@ -672,7 +672,7 @@ def moments(kind, a, b):
     outputs (16 bytes per point) and a float64 copy of inputs that are not contiguous float64
     arrays of the broadcast shape (8 bytes per point each), the call needs O(CHUNK) working
     memory: at most about 40 MiB, whatever the number of points (39 MiB measured with tracemalloc on
-    10**7 points: ``benchmarks/bench_moments_memory.py``; tested in tests/test_moments.py).
+    10**7 points: ``benchmarks/bench_moments_memory.py``; tested in tests/test_bad_inputs.py).
 
     Examples
     --------
