@@ -12,10 +12,12 @@ import pkgutil
 
 import numpy as np
 import pytest
+from conftest import require_torch
 
 import adameps
 
-MODULES = sorted(m.name for m in pkgutil.walk_packages(adameps.__path__, "adameps."))
+# adameps.__main__ runs the command line when imported: no examples there.
+MODULES = sorted(m.name for m in pkgutil.walk_packages(adameps.__path__, "adameps.") if m.name != "adameps.__main__")
 DOCUMENTED = [
     "adameps.update_maps",
     "adameps.moments",
@@ -24,11 +26,15 @@ DOCUMENTED = [
     "adameps.pipeline.archive",
     "adameps.pipeline.latexlog",
     "adameps.pipeline.numbers",
+    "adameps.hessian",
+    "adameps.practical",
 ]
 
 
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples_run(name):
+    if name == "adameps.torch_stats":
+        require_torch()
     module = importlib.import_module(name)
     finder = doctest.DocTestFinder(exclude_empty=True)
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
@@ -46,3 +52,18 @@ def test_every_public_name_has_an_example(name):
                if (inspect.isfunction(getattr(module, n)) or inspect.isclass(getattr(module, n)))
                and ">>>" not in (inspect.getdoc(getattr(module, n)) or "")]
     assert not missing, f"{name}: no Examples section in {missing}"
+
+
+def test_the_top_level_api_has_examples():
+    """The functions and classes exported by ``import adameps`` carry a runnable example."""
+    missing = [n for n in adameps.__all__ if callable(getattr(adameps, n))
+               and ">>>" not in (inspect.getdoc(getattr(adameps, n)) or "")]
+    assert not missing, f"public functions without a doctest example: {missing}"
+
+
+def test_top_level_names_do_not_hide_submodules():
+    """`import adameps.x` must keep working: no exported name equals a submodule's name."""
+    subs = {m.name.rsplit(".", 1)[1] for m in pkgutil.iter_modules(adameps.__path__, "adameps.")}
+    assert not subs & set(adameps.__all__)
+    for name in subs - {"__main__", "torch_stats", "cli"}:
+        assert importlib.import_module(f"adameps.{name}").__name__ == f"adameps.{name}"

@@ -8,6 +8,7 @@ import pytest
 from adameps import theory_inputs as TI
 from adameps import digits as D
 from adameps import problems as P
+from conftest import require_torch
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +48,7 @@ def test_per_example_stats_match_brute_force(digits, small):
 
 
 def test_mlp_hvp_and_hutchinson_against_exact(digits, small):
-    torch = pytest.importorskip("torch")
+    torch = require_torch()
     X, Y = small
     X, Y = X[:60], Y[:60]
     y = np.argmax(Y, axis=1)

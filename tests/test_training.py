@@ -12,6 +12,7 @@ from adameps import optimizers as O
 from adameps import problems as P
 from adameps import training as T
 from adameps.lr_fit import fit_optimal_lr
+from conftest import require_torch
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +24,7 @@ def digits():
 # ---------------------------------------------------------------- optimisers
 @pytest.mark.parametrize("eps,beta1,beta2", [(1e-8, 0.9, 0.999), (0.3, 0.5, 0.9), (10.0, 0.0, 0.99)])
 def test_adam_matches_torch_step_for_step(eps, beta1, beta2):
-    torch = pytest.importorskip("torch")
+    torch = require_torch()
     rng = np.random.default_rng(0)
     D, steps, lr = 7, 100, 0.05
     theta0 = rng.standard_normal(D)

@@ -22,7 +22,7 @@ _, P, T = ol.mean_field_terms(g, H, sigma, eps)
 exact = ol.eta_star(g, H, sigma, eps, B)
 mf = ol.eta_star_mean_field(g, H, sigma, eps, B)
 eta_inf = ol.eta_star_limit_large_B(g, H, eps)
-peak = ol.surge_peak(g, H, sigma, eps)
+peak = ol.surge_peak(g, H, sigma, eps, min_strength=0.0)
 log.info("P/T = %.6g, exact peak %s, mean-field peak %s", P / T, peak, ol.mean_field_peak(g, H, sigma, eps))
 
 values = _common.Values(digits=3)
@@ -72,7 +72,7 @@ v("cs_mf_n_windows", len(mfw), "eps intervals with a mean-field surge (P > 2T)",
 if len(mfw) == 1:
     v("cs_mf_start", mfw[0][0], "root of P(eps) = 2T where the mean-field surge starts", "sci", 3)
     v("cs_mf_end", mfw[0][1], "root of P(eps) = 2T where it ends", "sci", 3)
-sign_peak = ol.surge_peak(gc, Hc, sc, 0.0, kind="sign")
+sign_peak = ol.surge_peak(gc, Hc, sc, 0.0, kind="sign", min_strength=0.0)
 v("cs_sign_surge", int(sign_peak is not None), "SignSGD's exact optimum has a peak (1 = true)", "int")
 w = surge.surge_windows(gc, Hc, sc, *EPS_RANGE, p.surge_min_strength, points_per_decade=POINTS_PER_DECADE)
 v("cs_n_windows", len(w["windows"]), "eps intervals where the exact softsign surge exceeds surge_min_strength", "int")
@@ -84,7 +84,7 @@ if len(w["windows"]) == 1:
 v("cs_strongest", w["strength_max"], "strongest exact surge over eps (bounded Brent), relative rise")
 if w["eps_max"] is not None:
     v("cs_strongest_eps", w["eps_max"], "its eps", "sci", 3)
-    v("cs_strongest_b_peak", ol.surge_peak(gc, Hc, sc, w["eps_max"]), "batch size of that peak", "sci", 3)
+    v("cs_strongest_b_peak", ol.surge_peak(gc, Hc, sc, w["eps_max"], min_strength=0.0), "batch size of that peak", "sci", 3)
     v("cs_strongest_p_over_t", surge.post_P(gc, Hc, w["eps_max"]) / Tc, "P/T at that eps")
 v("cs_small_eps_strength", ol.surge_strength(gc, Hc, sc, EPS_RANGE[0]),
   "exact surge strength at the smallest eps of the range", "sci", 2)

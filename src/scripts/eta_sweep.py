@@ -33,7 +33,7 @@ sgd_post = ol.eta_star_limit_large_eps_post(g, H, sigma, B)
 
 peaks, mf_peaks, strength = [], [], []
 for e in eps:
-    peak = ol.surge_peak(g, H, sigma, e)
+    peak = ol.surge_peak(g, H, sigma, e, min_strength=0.0)
     mf_peak = ol.mean_field_peak(g, H, sigma, e)
     # How far the peak rises above the B -> inf plateau: tells a real surge from a ripple.
     strength.append(0.0 if peak is None else
@@ -147,7 +147,7 @@ log.info("kappa2 choices by median error: %s", ranked)
 for k, e in enumerate(p.table_eps):
     _, P, T = ol.mean_field_terms(g, H, sigma, e)
     P_over_T = P / T
-    peak, mf_peak = ol.surge_peak(g, H, sigma, e), ol.mean_field_peak(g, H, sigma, e)
+    peak, mf_peak = ol.surge_peak(g, H, sigma, e, min_strength=0.0), ol.mean_field_peak(g, H, sigma, e)
     s_k = ol.surge_strength(g, H, sigma, e)
     v(f"t{k}_eps", e, f"eps of table row {k}", "sci", 1)
     v(f"t{k}_p_over_t", P_over_T, f"u^T H u / tr H at eps of table row {k}")
@@ -210,7 +210,7 @@ for k, factor in enumerate((0.1, 1.0, 10.0)):
           "relative rise above the plateau")
         if w["eps_max"] is not None:
             v("strongest_surge_eps", w["eps_max"], "eps of the strongest surge (refined)", "sci", 3)
-            pk = ol.surge_peak(g, H, sigma, w["eps_max"])
+            pk = ol.surge_peak(g, H, sigma, w["eps_max"], min_strength=0.0)
             if pk is not None:
                 v("strongest_surge_b_peak", pk, "batch size of the peak at that eps", "sci", 3)
         v("strongest_surge_at_min", int(w["eps_max"] is not None and np.isclose(w["eps_max"], eps[0])),
@@ -227,7 +227,7 @@ if mfw:
 # Li et al. (2024): SignSGD's peak against McCandlish et al.'s B_noise = tr(H Sigma)/g^T H g.
 bn = ol.b_noise(g, H, sigma)
 v("b_noise", bn, "McCandlish et al.'s noise scale tr(H Sigma)/(g^T H g)", "sci", 3)
-sign_peak = ol.surge_peak(g, H, sigma, 0.0, kind="sign")
+sign_peak = ol.surge_peak(g, H, sigma, 0.0, kind="sign", min_strength=0.0)
 v("sign_surge", int(sign_peak is not None), "SignSGD's exact eta_star(B) has a peak (1 = true)", "int")
 if sign_peak is not None:
     v("b_peak_sign", sign_peak, "B at which SignSGD's exact eta_star(B) peaks", "sci", 3)
