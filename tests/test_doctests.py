@@ -24,6 +24,8 @@ DOCUMENTED = [
     "adameps.problems",
     "adameps.measure",
     "adameps.montecarlo",
+    "adameps.optimizers",
+    "adameps.training",
     "adameps.pipeline.archive",
     "adameps.pipeline.latexlog",
     "adameps.pipeline.numbers",
