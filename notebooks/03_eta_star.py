@@ -44,7 +44,8 @@ for ax, (name, prob) in zip(axes, family.items()):
     mf = np.array([ol.eta_star_mean_field(prob.g, prob.H, prob.sigma, e, B) for e in eps])
     sign = ol.eta_star(prob.g, prob.H, prob.sigma, 0.0, B, kind="sign")
     which = np.unique(np.linspace(0, eps.size - 1, 4).round().astype(int))  # as fig_eta.py
-    plotting.plot_eta_curves(ax, B, eps, exact, mf, sign, which, problems.family_label(name))
+    plotting.plot_eta_curves(ax, B, eps, exact, mf, sign, which, problems.family_label(name),
+                             b_noise=ol.b_noise(prob.g, prob.H, prob.sigma))
 
 # %% [markdown]
 # ## The surge condition: post's P > T vs the exact mean-field P > 2T, and the exact peak
@@ -63,7 +64,7 @@ for name, prob in family.items():
 # %%
 prob = family["dense_powerlaw"]
 sgd = ol.eta_star_sgd(prob.g, prob.H, prob.sigma, B)
-for e in (1.0, 10.0, 100.0, 1e3, 1e4):
+for e in (1.0, 10.0, 100.0, 1e3, 1e4, 1e5):
     gap = np.max(np.abs(ol.eta_star(prob.g, prob.H, prob.sigma, e, B) / e / sgd - 1))
     print(f"eps = {e:7.0e}: max_B |eta*/eps / eta_sgd - 1| = {gap:.2e}")
 
@@ -164,3 +165,25 @@ print("exact: max rise above the plateau", rise)
 built = ROOT / "results/eta_no_surge.json"
 if built.is_file() and json.loads(built.read_text())["params"]["no_surge"] == ns:  # built with this config
     print("pipeline (results/eta_no_surge.json):", json.loads(built.read_text())["values"]["max_rise"]["value"])
+
+# %% [markdown]
+# ## What eps does to the surge (adameps.surge)
+#
+# Diagonal H: SignSGD's optimum sum |g_i| erf(|a_i|/sqrt2) / tr H increases with B (no sign surge).
+# D H D >= 0 (D = diag(sign g)): P(eps) = u^T H u falls with eps, so eps only removes a mean-field surge.
+# Otherwise eps can create one: `problems.eps_creates_surge`.
+
+# %%
+from adameps import surge
+
+g, H, s = family["nqm"].arrays()
+e_sign = surge.eta_star_sign_diagonal(g, H, s, B)
+print("NQM SignSGD optimum increasing in B:", bool(np.all(np.diff(e_sign) >= 0)))
+for name, prob in family.items():
+    print(f"{name:20s} D H D >= 0: {surge.sign_aligned_nonnegative(prob.g, prob.H)!s:5}  "
+          f"no mean-field surge beyond eps = {surge.mean_field_surge_eps_bound(prob.g, prob.H):.3g}")
+cs = problems.eps_creates_surge()
+print("eps creates a surge: mean-field windows", surge.mean_field_surge_windows(cs.g, cs.H, 1e-4, 1e2))
+print("SignSGD peak:", ol.surge_peak(cs.g, cs.H, cs.sigma, 0.0, kind="sign"))
+for e in (1e-4, 1e-2, 0.4, 10.0):
+    print(f"   eps = {e:7.0e}: exact surge strength {ol.surge_strength(cs.g, cs.H, cs.sigma, e):.4f}")

@@ -5,16 +5,14 @@ generated/*.tex, figures/*.pdf and paper.bbl (so arXiv needs no BibTeX run). Bui
 adameps.pipeline.archive.tar_gz_bytes: byte-reproducible, the same on Python 3.11-3.13.
 """
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-import _common  # noqa: E402
+import _common
 
-from adameps.pipeline.archive import tar_gz_bytes  # noqa: E402
+from adameps.pipeline.archive import tar_gz_bytes
 
-log = _common.setup(snakemake)  # noqa: F821
-inp = snakemake.input  # noqa: F821
+log = _common.setup(snakemake)
+inp = snakemake.input
 
 members = {}
 for path in inp.tex:
@@ -28,11 +26,11 @@ for path in inp.tex:
 for path in inp.generated:
     members[f"generated/{Path(path).name}"] = Path(path).read_bytes()
 for path in inp.figures:
-    members[f"figures/{Path(path).name}"] = Path(path).read_bytes()
+    members[f"figures/{Path(path).name}"] = _common.read_pdf(path)
 members["paper.bbl"] = Path(inp.bbl).read_bytes()
 
 for name in sorted(members):
     log.info("%s (%d bytes)", name, len(members[name]))
 # Sorted members with fixed owner, mode and mtime, gzip with a fixed header: the same bytes on
 # every build and every Python version (adameps.pipeline.archive says why not gzip.compress).
-_common.write_bytes(snakemake.output[0], tar_gz_bytes(members, int(snakemake.params.mtime)))  # noqa: F821
+_common.write_bytes(snakemake.output[0], tar_gz_bytes(members, int(snakemake.params.mtime)))
