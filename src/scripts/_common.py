@@ -210,6 +210,8 @@ class Values(dict):
             description += " (on the edge of its grid: a grid value, not a supremum)"
         self.add(key, v, description, fmt, digits)
         self.add(key + "_on_edge", int(bool(on_edge)), f"1 if {key} lies on the edge of its grid", "int")
+        if self[key]["key_code"]:  # the call's key with the suffix added here, e.g. f"{k}_max" + "_on_edge"
+            self[key + "_on_edge"]["key_code"] = self[key]["key_code"] + ' + "_on_edge"'
 
 
 def write_results(path, *, namespace: str, snakemake, script: str, values: dict, params=None) -> None:
