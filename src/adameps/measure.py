@@ -6,12 +6,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
+__all__ = ["ErrorSummary", "abs_error_summary"]
+
 
 @dataclass(frozen=True)
 class ErrorSummary:
     """``max_abs`` = max |approx - exact| over the grid, attained at grid coordinates ``at``;
     ``mean_abs`` = mean |approx - exact| over the grid (each grid point weighted equally);
-    ``signed_at_max`` = approx - exact at that point."""
+    ``signed_at_max`` = approx - exact at that point.
+
+    Examples
+    --------
+    >>> ErrorSummary(max_abs=0.5, mean_abs=0.1, signed_at_max=-0.5, at=(1.0,)).at
+    (1.0,)
+    """
 
     max_abs: float
     mean_abs: float
@@ -23,6 +31,15 @@ def abs_error_summary(approx, exact, *axes) -> ErrorSummary:
     """Summarise ``approx - exact`` on the grid spanned by ``axes`` (``approx.shape == [len(x) for x in axes]``).
 
     ``at`` holds the coordinate of the worst point along each axis, in the order given.
+
+    Examples
+    --------
+    >>> x, y = np.array([0.0, 1.0, 2.0]), np.array([10.0, 20.0])
+    >>> exact = np.zeros((2, 3))
+    >>> approx = np.array([[0.0, 0.1, 0.0], [0.0, 0.0, -0.3]])
+    >>> s = abs_error_summary(approx, exact, y, x)
+    >>> s.max_abs, s.signed_at_max, s.at
+    (0.3, -0.3, (20.0, 2.0))
     """
     approx, exact = np.asarray(approx, dtype=float), np.asarray(exact, dtype=float)
     shape = tuple(len(x) for x in axes)

@@ -36,6 +36,13 @@ class Adam:
     With :math:`\beta_1 = \beta_2 = 0` this is SoftSign-like
     :math:`g/(|g|+\varepsilon)`, not :class:`SoftSignSGD`'s
     :math:`g/\sqrt{g^2+\varepsilon^2}`.
+
+    Examples
+    --------
+    >>> theta, opt = np.array([1.0, -2.0]), Adam(eps=1e-8)
+    >>> state = opt.init(theta)
+    >>> opt.step(theta, np.array([0.5, -0.5]), state, lr=0.1)   # first step: lr * sign(g)
+    array([ 0.9, -1.9])
     """
 
     name = "adam"
@@ -76,6 +83,12 @@ class AdamAtan2(Adam):
     (their scale constants set to 1).  It is invariant to rescaling the gradient and is bounded by
     :math:`\pi/2` per coordinate; the first step is :math:`(\pi/4)\,\mathrm{sign}(g)`.  The
     scale-invariant "no epsilon" control arm.
+
+    Examples
+    --------
+    >>> theta, opt = np.array([1.0, -2.0]), AdamAtan2()
+    >>> opt.step(theta, np.array([0.5, -0.5]), opt.init(theta), lr=0.1)   # (pi/4) lr sign(g)
+    array([ 0.92146018, -1.92146018])
     """
 
     name = "atan2"
@@ -109,6 +122,11 @@ class SoftSignSGD(_Stateless):
     Stateless; :math:`\varepsilon = 0` gives :class:`SignSGD` (``sign(0) = 0``).
     This is the model of Adam used by the one-step theory (Adam with
     :math:`\beta_1=\beta_2=0` and :math:`\varepsilon` inside the root).
+
+    Examples
+    --------
+    >>> SoftSignSGD(0.5).step(np.array([1.0, -2.0]), np.array([0.5, -0.5]), {}, lr=0.1)
+    array([ 0.92928932, -1.92928932])
     """
 
     name = "softsign"
@@ -125,7 +143,13 @@ class SoftSignSGD(_Stateless):
 
 
 class SignSGD(_Stateless):
-    r"""SignSGD: :math:`\theta \leftarrow \theta - \eta\, \mathrm{sign}(g)` (``sign(0) = 0``)."""
+    r"""SignSGD: :math:`\theta \leftarrow \theta - \eta\, \mathrm{sign}(g)` (``sign(0) = 0``).
+
+    Examples
+    --------
+    >>> SignSGD().step(np.array([1.0, -2.0]), np.array([0.5, 0.0]), {}, lr=0.1)
+    array([ 0.9, -2. ])
+    """
 
     name = "sign"
 
@@ -134,7 +158,13 @@ class SignSGD(_Stateless):
 
 
 class SGD(_Stateless):
-    r"""Plain SGD: :math:`\theta \leftarrow \theta - \eta\, g`."""
+    r"""Plain SGD: :math:`\theta \leftarrow \theta - \eta\, g`.
+
+    Examples
+    --------
+    >>> SGD().step(np.array([1.0, -2.0]), np.array([0.5, -0.5]), {}, lr=0.1)
+    array([ 0.95, -1.95])
+    """
 
     name = "sgd"
 
@@ -143,7 +173,13 @@ class SGD(_Stateless):
 
 
 def make_optimizer(name, eps=1e-8, beta1=0.9, beta2=0.999):
-    """Optimiser by name: ``"adam"``, ``"atan2"`` (Adam-atan2), ``"softsign"``, ``"sign"`` or ``"sgd"``."""
+    """Optimiser by name: ``"adam"``, ``"atan2"`` (Adam-atan2), ``"softsign"``, ``"sign"`` or ``"sgd"``.
+
+    Examples
+    --------
+    >>> make_optimizer("softsign", eps=1e-3).eps, make_optimizer("atan2").name
+    (0.001, 'atan2')
+    """
     if name == "adam":
         return Adam(eps, beta1, beta2)
     if name == "atan2":

@@ -36,7 +36,13 @@ FAMILY_LABELS = {"nqm": "noisy quadratic", "dense_powerlaw": "dense power law", 
 
 
 def family_label(family: str) -> str:
-    """The reader's name of an instance family (its builder's name, spaced, if it has none)."""
+    """The reader's name of an instance family (its builder's name, spaced, if it has none).
+
+    Examples
+    --------
+    >>> family_label("dense_powerlaw"), family_label("my_family")
+    ('dense power law', 'my family')
+    """
     return FAMILY_LABELS.get(family, family.replace("_", " "))
 
 # Relative tolerance on |H - H^T| (scaled by max |H|) accepted as "symmetric".
@@ -59,6 +65,15 @@ def validate_g_sigma(g, sigma):
 
     ``g`` and ``sigma`` must be finite 1-D arrays of the same length N, ``sigma > 0``.
     Raises ``ValueError`` naming the offending array.
+
+    Examples
+    --------
+    >>> validate_g_sigma([1, 2], [1, 1])
+    (array([1., 2.]), array([1., 1.]))
+    >>> validate_g_sigma([1, 2], [1, 0])
+    Traceback (most recent call last):
+    ...
+    ValueError: sigma must be > 0 everywhere, min(sigma) = np.float64(0.0)
     """
     g = _float_array("g", g)
     sigma = _float_array("sigma", sigma)
@@ -85,6 +100,14 @@ def validate_problem_arrays(g, H, sigma):
     ``H`` must be a finite, real (N, N) array, symmetric to ``SYMMETRY_RTOL * max|H|``
     and positive definite (Cholesky succeeds).  The returned ``H`` is exactly
     symmetrised, ``(H + H^T) / 2``.  Raises ``ValueError`` naming the offending array.
+
+    Examples
+    --------
+    >>> g, H, sigma = validate_problem_arrays([1.0, 1.0], [[2.0, 1.0], [1.0, 2.0]], [1.0, 1.0])
+    >>> validate_problem_arrays([1.0, 1.0], [[1.0, 2.0], [2.0, 1.0]], [1.0, 1.0])
+    Traceback (most recent call last):
+    ...
+    ValueError: H must be positive definite (Cholesky failed; min eigenvalue -1)
     """
     g, sigma = validate_g_sigma(g, sigma)
     H = _float_array("H", H)
@@ -117,6 +140,12 @@ class Problem:
 
     Arrays are validated by :func:`validate_problem_arrays` and stored read-only.
     ``n`` is the number of coordinates N.
+
+    Examples
+    --------
+    >>> p = Problem(g=[1.0, -1.0], H=[[2.0, 0.0], [0.0, 1.0]], sigma=[1.0, 1.0])
+    >>> p.n, p.g.flags.writeable
+    (2, False)
     """
 
     g: np.ndarray
@@ -213,15 +242,24 @@ def nqm_theta0(n, init_seed=0):
 def nqm(n, noise_scale=1.0, grad_scale=1.0, seed=0):
     """Diagonal noisy quadratic model (Zhang et al. 2019, NeurIPS).
 
-    ``H = diag(h)``, ``h_i = 1/i`` (i = 1..n); gradient-noise covariance
-    proportional to H: ``sigma_i^2 = noise_scale * h_i``; gradient ``g = H theta0``
+    ``H = diag(h)``, ``h_i = 1/i`` (i = 1..n, :func:`nqm_spectrum`, as the trainer's);
+    gradient-noise covariance proportional to H: ``sigma_i^2 = noise_scale * h_i``; gradient ``g = H theta0``
     at a random point ``theta0 ~ N(0, grad_scale^2 I)`` drawn from ``seed``.
+
+    Examples
+    --------
+    >>> p = nqm(4, noise_scale=2.0)
+    >>> np.diag(p.H), p.sigma ** 2
+    (array([1.        , 0.5       , 0.33333333, 0.25      ]), array([2.        , 1.        , 0.66666667, 0.5       ]))
     """
     n = _check_n(n)
     noise_scale = _check_positive("noise_scale", noise_scale)
     grad_scale = _check_positive("grad_scale", grad_scale)
     rng = np.random.default_rng(seed)
-    h = 1.0 / np.arange(1, n + 1)
+    h = nqm_spectrum(n)
+    # The eta* families draw theta0 from default_rng(seed) like the other builders; the trainer
+    # from nqm_theta0 (SeedSequence([seed, NQM_INIT_STREAM])).  One scheme for both would move
+    # every eta number of this family (branch house-nqm-seed; see CHANGELOG).
     theta0 = grad_scale * rng.standard_normal(n)
     return Problem(
         g=h * theta0,
@@ -239,6 +277,12 @@ def dense_powerlaw(n, alpha=1.0, seed=0, noise_scale=1.0, grad_scale=1.0, noise_
     ``sigma_i^2 = noise_scale * H_ii * exp(noise_spread * xi_i)``, ``xi_i ~ N(0, 1)``
     (noise covariance roughly proportional to diag H, as in the NQM, with
     log-normal jitter so the per-coordinate ratios sigma_i^2/(g_i^2+eps^2) vary).
+
+    Examples
+    --------
+    >>> p = dense_powerlaw(3, alpha=1.0, seed=0)
+    >>> np.linalg.eigvalsh(p.H).round(6)      # lambda_i = 1/i in a random basis
+    array([0.333333, 0.5     , 1.      ])
     """
     n = _check_n(n)
     alpha = _check_nonnegative("alpha", alpha)
@@ -275,6 +319,12 @@ def low_rank_dominated(
     exact mean-field surge condition ``u^T H u > 2 tr H`` then holds whenever
     ``spike*(n - 2*rank) > n*floor`` (approximately).  For large eps, u shrinks
     to ``g/eps`` and the condition fails.
+
+    Examples
+    --------
+    >>> p = low_rank_dominated(4, seed=0)
+    >>> np.linalg.eigvalsh(p.H).round(6)      # floor 1, one spike of n * floor on top
+    array([1., 1., 1., 5.])
     """
     n = _check_n(n, minimum=2)
     if isinstance(rank, bool) or not isinstance(rank, (int, np.integer)) or not 1 <= rank < n:
@@ -309,6 +359,12 @@ def two_coordinate_no_surge(coupling=0.8, g=(1.0, 1.0), sigma=(1.0, 1.0)):
     holds, yet positive definiteness (c < 1) forbids the exact mean-field
     surge condition ``u^T H u > 2 tr H``.  (For any 2-coordinate problem
     ``u^T H u <= lambda_max |u|^2 < 2 tr H`` since |u_i| < 1.)
+
+    Examples
+    --------
+    >>> two_coordinate_no_surge(0.8).H
+    array([[1. , 0.8],
+           [0.8, 1. ]])
     """
     c = float(coupling)
     if not 0 < c < 1:

@@ -149,11 +149,20 @@ def _call_site() -> tuple[str, str | None]:
         frame = frame.f_back
     filename = frame.f_code.co_filename
     pos = inspect.getframeinfo(frame).positions
-    where = f"{script_path(filename)}:{pos.lineno}"
+    # Snakemake runs a copy of the script (.snakemake/scripts/tmp*.py: its preamble, then the
+    # script) with __file__ set to the script itself: report the script's path and line.
+    real = frame.f_globals.get("__file__", filename)
     try:
         text, tree = _parsed(filename)
+        offset = 0
+        if real != filename:
+            own = Path(real).read_text()
+            if not text.endswith(own):
+                return script_path(real), None
+            offset = text[: len(text) - len(own)].count("\n")
     except (OSError, SyntaxError):
-        return where, None
+        return script_path(real), None
+    where = f"{script_path(real)}:{pos.lineno - offset}"
     call = next((n for n in ast.walk(tree) if isinstance(n, ast.Call) and n.lineno == pos.lineno
                  and n.col_offset == pos.col_offset), None)
     if call is None:
@@ -201,6 +210,8 @@ class Values(dict):
             description += " (on the edge of its grid: a grid value, not a supremum)"
         self.add(key, v, description, fmt, digits)
         self.add(key + "_on_edge", int(bool(on_edge)), f"1 if {key} lies on the edge of its grid", "int")
+        if self[key]["key_code"]:  # the call's key with the suffix added here, e.g. f"{k}_max" + "_on_edge"
+            self[key + "_on_edge"]["key_code"] = self[key]["key_code"] + ' + "_on_edge"'
 
 
 def write_results(path, *, namespace: str, snakemake, script: str, values: dict, params=None) -> None:

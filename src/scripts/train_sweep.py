@@ -13,11 +13,12 @@ import _common
 import io
 import json
 import math
+import sys
 
 import numpy as np
 
-from adameps import theory_inputs as ti
 from adameps import digits, training
+from adameps import theory_inputs as ti
 from adameps.lr_fit import two_stage_search
 
 log = _common.setup(snakemake)
