@@ -124,7 +124,7 @@ class ModelConfig:
         """Parameters of one run: ``V d + T d + L (12 d^2 + 4 d) + 2 d`` for MLP ratio 4.
 
         >>> ModelConfig(vocab=73, ctx=64, d_model=64, n_layer=2).n_params()
-        104960
+        107712
         """
         d, f = self.d_model, self.mlp_ratio * self.d_model
         per_layer = 4 * d + 3 * d * d + d * d + 2 * d * f

@@ -1,0 +1,96 @@
+"""Rule `lm_eps_switch`: change eps from large to small in the middle of a run.
+
+At batch size lm.switch.B, runs start at eps_from with the tuned learning rate eta*(B, eps_from) of
+the sweeps; after a fraction switch_frac of the steps, eps becomes eps_to, either with the same
+learning rate ("plain") or with the learning rate multiplied by the factor that keeps the length of
+Adam's next update (adameps.lm.eps_switch_lr_factor, from the optimiser state at the switch:
+"factor"). Controls: the same runs without a switch ("stay"). Every arm uses the same replicates
+(data seed, init seed), so the training-loss difference to "stay" at each step is paired. The
+spike is the largest mean (over replicates) excess training loss over "stay" in the `window` steps
+after the switch (a running mean over `smooth` steps). Writes results/lm/switch.npz and
+results/lm_switch.json.
+"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+import _common  # noqa: E402
+import _lm  # noqa: E402
+
+import json  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from adameps import lm  # noqa: E402
+
+log = _common.setup(snakemake)  # noqa: F821
+c = snakemake.params.lm  # noqa: F821
+sc = c["switch"]
+_lm.setup_torch(c)
+train_tok, val_tok, vocab = _lm.load_corpus(snakemake.input.corpus, c["corpus"]["val_fraction"])  # noqa: F821
+cfg = _lm.model_config(c, vocab)
+sweeps = {d["log10_eps"]: d for d in (json.loads(Path(p).read_text()) for p in snakemake.input.sweeps)}  # noqa: F821
+B = int(sc["B"])
+eta = next(r for r in sweeps[sc["log10_eps_from"]]["rows"] if r["B"] == B)["eta"]
+eps_from, eps_to = 10.0 ** sc["log10_eps_from"], 10.0 ** sc["log10_eps_to"]
+steps = lm.n_steps(c["token_budget"], B, cfg.ctx)
+switch = int(round(sc["switch_frac"] * steps))
+inits, datas = _lm.replicate_seeds(c["replicates"])
+R = len(inits)
+factors = {}
+names = ("stay", "plain", "factor")  # one stacked pass: run a * R + r is replicate r of arm a
+
+
+def factor_rule(model, opt, old, new):
+    f = lm.eps_switch_lr_factor(opt, old, new)
+    factors["factor"] = f[2 * R :]
+    return np.concatenate([np.ones(2 * R), f[2 * R :]])
+
+
+cpu0 = _lm.cpu_seconds()
+out = lm.train_runs(cfg, train_tok, val_tok, lr=[eta] * 3 * R, eps=[eps_from] * 3 * R, init_seed=inits * 3,
+                    data_seed=datas * 3, batch_size=B, token_budget=c["token_budget"], warmup_frac=c["warmup_frac"],
+                    beta1=c["beta1"], beta2=c["beta2"], n_val_seq=c["n_val_seq"], device=c["device"],
+                    eval_steps=[switch], switch_step=switch, eps_after=[eps_from] * R + [eps_to] * 2 * R,
+                    lr_factor_after=factor_rule)
+arms = {a: {"train_loss": out["train_loss"][:, i * R : (i + 1) * R], "val_loss": out["val_loss"][i * R : (i + 1) * R],
+            "diverged": out["diverged"][i * R : (i + 1) * R]} for i, a in enumerate(names)}
+if np.any(arms["stay"]["diverged"]):
+    raise SystemExit("lm_eps_switch: a run without a switch diverged at the tuned learning rate; "
+                     "lower lm.switch.B's eta* or check the sweeps")
+log.info("switch: %.1f cpu-s", _lm.cpu_seconds() - cpu0)
+w, sm = int(sc["window"]), int(sc["smooth"])
+kernel = np.ones(sm) / sm
+v = _common.Values()
+arrays = {"steps": steps, "switch": switch, "factor": factors["factor"]}
+for name in ("plain", "factor"):
+    v.add(f"{name}_n_diverged", int(arms[name]["diverged"].sum()), f"({name}) runs that diverged after the switch (of {R})",
+          fmt="int")
+    # a diverged run's losses are capped at the divergence threshold (its learning rate was set to 0)
+    d = np.minimum(np.nan_to_num(arms[name]["train_loss"], nan=np.inf), 2 * np.log(cfg.vocab)) - arms["stay"]["train_loss"]
+    arrays[f"{name}_excess"] = d
+    seg = d[switch : switch + w]
+    smooth = np.stack([np.convolve(seg[:, r], kernel, mode="valid") for r in range(R)], axis=1)
+    spike_r = smooth.max(axis=0)  # per replicate
+    spike = smooth.mean(axis=1).max()
+    v.add(f"{name}_spike", spike, f"switch eps 1e{sc['log10_eps_from']} -> 1e{sc['log10_eps_to']} ({name}): largest excess "
+          f"training loss over no switch in {w} steps after the switch ({sm}-step running mean, mean over replicates), nats", digits=2)
+    v.add(f"{name}_spike_se", spike_r.std(ddof=1) / np.sqrt(R) if R > 1 else 0.0,
+          f"({name}) standard error over replicates of the per-replicate spike", digits=1)
+    fe = np.minimum(arms[name]["val_loss"], 2 * np.log(cfg.vocab)) - arms["stay"]["val_loss"]
+    v.add(f"{name}_final_excess", float(np.mean(fe)),
+          f"({name}) final validation loss minus that of no switch (mean over replicates; diverged runs at the cap 2 ln V)", digits=2)
+    v.add(f"{name}_final_excess_se", float(np.std(fe, ddof=1) / np.sqrt(R)) if R > 1 else 0.0,
+          f"({name}) its standard error over replicates", digits=1)
+    arrays[f"{name}_val_loss"] = np.minimum(arms[name]["val_loss"], 2 * np.log(cfg.vocab))
+arrays["stay_val_loss"] = arms["stay"]["val_loss"]
+v.add("lr_factor_mean", float(np.mean(factors["factor"])), "mean learning-rate factor of the 'factor' arm at the switch", digits=3)
+v.add("b", B, "batch size of the eps-switch runs", fmt="int")
+v.add("steps", steps, "steps of the eps-switch runs", fmt="int")
+v.add("switch_step", switch, "step after which eps is switched", fmt="int")
+v.add("eta", eta, "learning rate of the eps-switch runs (tuned eta* at eps_from)")
+v.add("stay_val_loss", float(np.mean(arms["stay"]["val_loss"])), "final validation loss without a switch")
+_common.write_npz(snakemake.output.npz, **arrays)  # noqa: F821
+_common.write_results(snakemake.output.json, namespace="lmswitch", snakemake=snakemake, script=__file__, values=v,  # noqa: F821
+                      params={"switch": sc})
