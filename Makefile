@@ -1,5 +1,6 @@
 # Two commands on a fresh machine:
-#   make paper   set up .venv from requirements.lock, make sure TeX is there, build paper/paper.pdf
+#   make paper   set up .venv from requirements.lock (+ torch), make sure TeX and the language model's
+#                corpus are there, build paper/paper.pdf
 #   make test    the same set-up, then the test suite
 #   make report  make paper, then report.html (every figure captioned, by paper section)
 PYTHON ?= python3
@@ -7,12 +8,12 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 CORES ?= 4
 
-.PHONY: paper test report setup tex torch lock clean
+.PHONY: paper test report setup tex torch corpus lock clean
 
-paper: setup tex
+paper: setup tex torch corpus
 	$(BIN)/snakemake --cores $(CORES)
 
-test: setup tex
+test: setup tex torch corpus
 	$(BIN)/python -m pytest
 
 # The HTML report (every figure, captioned, by paper section) of the build `make paper` makes.
@@ -31,7 +32,11 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 tex:
 	@tools/ensure-tex.sh
 
-# Optional: torch (CPU build) so the Adam-vs-torch test runs instead of being skipped.
+# The language model's corpus: Debian's bible-kjv-text and its reader bible-kjv.
+corpus:
+	@tools/ensure-corpus.sh
+
+# torch (CPU build): the language model's rules need it; the Adam-vs-torch test too.
 torch: setup
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-build-isolation -e '.[torch]'
 
