@@ -22,8 +22,8 @@ for _key, _val, _allowed in (("lm.premise.B", [LM["premise"]["B"]], LM["sweep"][
 if LM["sqrt_rule"]["fractions"][-1] != 1:
     raise ValueError("config key 'lm.sqrt_rule.fractions' must end with 1 (the end of training)")
 LM_RESULTS = ["results/lm_corpus.json", "results/lm_lr.json", "results/lm_premise.json", "results/lm_switch.json",
-              "results/lm_sqrt_rule.json"]
-LM_FIGURES = ["lm_premise", "lm_grad_stats", "lm_eta", "lm_switch", "lm_sqrt_rule"]
+              "results/lm_sqrt_rule.json", "results/lm_one_step.json"]
+LM_FIGURES = ["lm_premise", "lm_grad_stats", "lm_eta", "lm_switch", "lm_sqrt_rule", "lm_one_step"]
 
 
 def lm_runtime(minutes):
@@ -169,8 +169,33 @@ rule lm_sqrt_rule:
         "../src/scripts/lm_sqrt_rule.py"
 
 
+rule lm_one_step:
+    input:
+        corpus="results/lm/corpus.npz",
+        sweeps=LM_SWEEPS,
+        library=LIBRARY + LM_SCRIPTS,
+    output:
+        json="results/lm_one_step.json",
+        rows="results/lm/one_step.json",
+    params:
+        lm=LM,
+    log:
+        "logs/lm_one_step.log",
+    benchmark:
+        "logs/benchmarks/lm_one_step.tsv"
+    threads: LM["threads"]
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=6000,
+        runtime=lm_runtime(20),
+    script:
+        "../src/scripts/lm_one_step.py"
+
+
 rule fig_lm:
     input:
+        one_step="results/lm/one_step.json",
         premise="results/lm/premise.npz",
         lr="results/lm/lr.npz",
         switch="results/lm/switch.npz",
@@ -187,6 +212,8 @@ rule fig_lm:
         switch_png=report("figures/lm_switch.png", caption="../report/lm_switch.rst", category="Language model"),
         sqrt_pdf="figures/lm_sqrt_rule.pdf",
         sqrt_png=report("figures/lm_sqrt_rule.png", caption="../report/lm_sqrt_rule.rst", category="Language model"),
+        one_step_pdf="figures/lm_one_step.pdf",
+        one_step_png=report("figures/lm_one_step.png", caption="../report/lm_one_step.rst", category="Language model"),
     log:
         "logs/fig_lm.log",
     benchmark:

@@ -43,6 +43,8 @@ __all__ = [
     "eps_switch_lr_factor",
     "minibatch_gradients",
     "type_shares",
+    "hvp",
+    "hessian_diag_hutchinson",
     "lr_schedule",
     "n_steps",
     "batch_offsets",
@@ -347,6 +349,47 @@ def type_shares(values_by_name, thresholds):
         below[t] += (v[:, None] < thr[None, :]).sum(0)
         count[t] += v.size
     return {t: below[t] / count[t] for t in PARAM_TYPES if count[t]}
+
+
+def _run_leaves(model, run):
+    return {n: p[run : run + 1].detach().clone().requires_grad_(True) for n, p in model.params.items()}
+
+
+def hvp(model, run, tokens, offsets, vectors):
+    r"""Hessian-vector products :math:`H v` of the mean loss of run ``run`` over the windows at ``offsets``.
+
+    ``vectors``: a list of dicts name -> tensor shaped like one run's parameter. Double backward
+    (reverse over reverse) through the math kernel of ``scaled_dot_product_attention`` (the fused
+    CPU kernel has no second derivative); checked against central differences of the gradient in
+    the tests. Returns a list of dicts like ``vectors``.
+    """
+    torch = _torch()
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    p = _run_leaves(model, run)
+    names = list(p)
+    x, y = make_batch(tokens, np.asarray(offsets).reshape(1, -1), model.cfg.ctx)
+    with sdpa_kernel(SDPBackend.MATH):
+        loss = model.loss(x.to(model.device), y.to(model.device), params=p).sum()
+        g = torch.autograd.grad(loss, [p[n] for n in names], create_graph=True)
+        out = []
+        for i, v in enumerate(vectors):
+            dot = sum((gi * v[n].reshape(gi.shape)).sum() for gi, n in zip(g, names))
+            hv = torch.autograd.grad(dot, [p[n] for n in names], retain_graph=i < len(vectors) - 1)
+            out.append({n: h[0].detach() for n, h in zip(names, hv)})
+    return out
+
+
+def hessian_diag_hutchinson(model, run, tokens, offsets, n_probes, seed=0):
+    r"""Hutchinson estimate of :math:`\operatorname{diag} H`: the mean of :math:`z \odot Hz` over
+    ``n_probes`` Rademacher vectors :math:`z` (unbiased; its variance is
+    :math:`\sum_{j \ne i} H_{ij}^2 / n` per coordinate). Returns name -> tensor."""
+    torch = _torch()
+    gen = torch.Generator().manual_seed(_seed_int(int(seed), INIT_STREAM, 0x48))
+    zs = [{n: (torch.randint(0, 2, p.shape[1:], generator=gen) * 2 - 1).to(p.dtype).to(model.device)
+           for n, p in model.params.items()} for _ in range(int(n_probes))]
+    hz = hvp(model, run, tokens, offsets, zs)
+    return {n: sum(z[n] * h[n] for z, h in zip(zs, hz)) / len(zs) for n in model.params}
 
 
 def lr_schedule(step, total, warmup):

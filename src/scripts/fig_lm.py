@@ -13,6 +13,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 import _common  # noqa: E402
 
+import json  # noqa: E402
+
 import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
@@ -121,4 +123,31 @@ for a, ax in enumerate(axes):
 axes[0].set_ylabel("validation loss (nats)")
 axes[-1].legend(fontsize=6)
 _common.save_figure(fig, out.sqrt_pdf, out.sqrt_png)
+plt.close(fig)
+
+# ------------------------------------------------------------ one-step optimum vs theory
+O = json.loads(Path(inp.one_step).read_text())
+fig, ax = plt.subplots(figsize=plotting.figsize(0.5, 0.9), layout="constrained")
+cks = O["checkpoints"]
+markers = {e: m for e, m in zip(sorted({r["log10_eps"] for r in O["rows"]}), "os^dv")}
+for r in O["rows"]:
+    if r["eta_theory"] is None:
+        continue
+    col = colours[cks.index(r["step"]) % len(colours)]
+    ax.plot(r["eta_theory"], r["eta_measured"], markers[r["log10_eps"]], color=col, ms=4,
+            mfc=col if r["flag"] == "ok" else "white")
+lo = min(min(r["eta_measured"] for r in O["rows"]), min(r["eta_theory"] or np.inf for r in O["rows"])) / 2
+hi = max(max(r["eta_measured"] for r in O["rows"]), max(r["eta_theory"] or 0 for r in O["rows"])) * 2
+ax.plot([lo, hi], [lo, hi], color="0.3", lw=0.7)
+ax.fill_between([lo, hi], [lo / 2, hi / 2], [lo * 2, hi * 2], color="0.5", alpha=0.15, lw=0)
+ax.set_xscale("log")
+ax.set_yscale("log")
+ax.set_xlabel(r"exact one-step theory $\eta^*$")
+ax.set_ylabel(r"measured one-step $\eta^*$")
+for j, s in enumerate(cks):
+    ax.plot([], [], "o", color=colours[j % len(colours)], label=f"step {s}")
+for e, m in markers.items():
+    ax.plot([], [], m, color="0.3", mfc="white", label=rf"$\epsilon=10^{{{e}}}$")
+ax.legend(fontsize=6)
+_common.save_figure(fig, out.one_step_pdf, out.one_step_png)
 plt.close(fig)
