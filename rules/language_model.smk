@@ -1,12 +1,27 @@
-# ---------------------------------------------------------------- the language model (paper section language_model)
-# A byte-level transformer on the King James Bible (adameps.lm): the post's premise (does eps
+# Section "A language model" (paper/sections/language_model.tex): a byte-level transformer on the King James Bible (adameps.lm): the post's premise (does eps
 # dominate, when, where), the tuned eta*(B, eps) of whole runs, switching eps mid-run, and Malladi's
 # square-root rule. Needs torch and the corpus (tools/ensure-corpus.sh).
 
 LM = config["lm"]
 LM_SCRIPTS = ["src/scripts/_lm.py"]
 LM_EPS = LM["sweep"]["log10_eps"]
-LM_SWEEPS = [f"results/lm/sweep_eps{k}.json" for k in range(len(LM_EPS))]
+LM_TAGS = [f"{x:g}" for x in LM_EPS]
+LM_SWEEPS = [f"results/lm/sweep_eps{t}.json" for t in LM_TAGS]
+# What every language-model job reads: the training settings, without the measurements' own sections.
+LM_COMMON = {k: v for k, v in LM.items() if k not in ("sweep", "premise", "switch", "one_step", "sqrt_rule")}
+
+
+def lm_sweep_params(tag):
+    """One sweep job's settings: its own eps and first grid centre, so that adding an eps reruns no other job."""
+    i = LM_TAGS.index(tag)
+    job = {k: v for k, v in LM["sweep"].items() if k not in ("log10_eps", "lr_centre")}
+    return {**job, "log10_eps": LM_EPS[i], "lr_centre": LM["sweep"]["lr_centre"][i]}
+
+
+def lm_params(section):
+    return {**LM_COMMON, section: LM[section], "sweep": {"refine_ratio": LM["sweep"]["refine_ratio"]}}
+
+
 if len(LM["sweep"]["lr_centre"]) != len(LM_EPS):
     raise ValueError(f"config key 'lm.sweep.lr_centre' needs one value per lm.sweep.log10_eps ({len(LM_EPS)}), "
                      f"got {len(LM['sweep']['lr_centre'])}")
@@ -24,6 +39,8 @@ if LM["sqrt_rule"]["fractions"][-1] != 1:
 LM_RESULTS = ["results/lm_corpus.json", "results/lm_lr.json", "results/lm_premise.json", "results/lm_switch.json",
               "results/lm_sqrt_rule.json", "results/lm_one_step.json"]
 LM_FIGURES = ["lm_premise", "lm_grad_stats", "lm_eta", "lm_switch", "lm_sqrt_rule", "lm_one_step"]
+RESULTS += LM_RESULTS
+FIGURES += LM_FIGURES
 
 
 def lm_runtime(minutes):
@@ -39,15 +56,11 @@ rule lm_corpus:
     params:
         corpus=LM["corpus"],
     log:
-        "logs/lm_corpus.log",
+        log_of("lm_corpus"),
     benchmark:
-        "logs/benchmarks/lm_corpus.tsv"
-    threads: 1
+        benchmark_of("lm_corpus")
     conda:
         CONDA_ENV
-    resources:
-        mem_mb=1000,
-        runtime=5,
     script:
         "../src/scripts/lm_corpus.py"
 
@@ -57,15 +70,16 @@ rule lm_sweep:
         corpus="results/lm/corpus.npz",
         library=LIBRARY + LM_SCRIPTS,
     output:
-        json="results/lm/sweep_eps{k}.json",
+        json="results/lm/sweep_eps{eps}.json",
     wildcard_constraints:
-        k=r"\d+",
+        eps="|".join(LM_TAGS),
     params:
-        lm=LM,
+        lm=LM_COMMON,
+        sweep=lambda w: lm_sweep_params(w.eps),
     log:
-        "logs/lm_sweep_eps{k}.log",
+        log_of("lm_sweep_eps{eps}"),
     benchmark:
-        "logs/benchmarks/lm_sweep_eps{k}.tsv"
+        benchmark_of("lm_sweep_eps{eps}")
     threads: LM["threads"]
     conda:
         CONDA_ENV
@@ -84,15 +98,11 @@ rule lm_lr_summary:
         json="results/lm_lr.json",
         npz="results/lm/lr.npz",
     log:
-        "logs/lm_lr_summary.log",
+        log_of("lm_lr_summary"),
     benchmark:
-        "logs/benchmarks/lm_lr_summary.tsv"
-    threads: 1
+        benchmark_of("lm_lr_summary")
     conda:
         CONDA_ENV
-    resources:
-        mem_mb=1000,
-        runtime=5,
     script:
         "../src/scripts/lm_lr_summary.py"
 
@@ -106,11 +116,11 @@ rule lm_premise:
         json="results/lm_premise.json",
         npz="results/lm/premise.npz",
     params:
-        lm=LM,
+        lm=lm_params("premise"),
     log:
-        "logs/lm_premise.log",
+        log_of("lm_premise"),
     benchmark:
-        "logs/benchmarks/lm_premise.tsv"
+        benchmark_of("lm_premise")
     threads: LM["threads"]
     conda:
         CONDA_ENV
@@ -130,11 +140,11 @@ rule lm_eps_switch:
         json="results/lm_switch.json",
         npz="results/lm/switch.npz",
     params:
-        lm=LM,
+        lm=lm_params("switch"),
     log:
-        "logs/lm_eps_switch.log",
+        log_of("lm_eps_switch"),
     benchmark:
-        "logs/benchmarks/lm_eps_switch.tsv"
+        benchmark_of("lm_eps_switch")
     threads: LM["threads"]
     conda:
         CONDA_ENV
@@ -154,11 +164,11 @@ rule lm_sqrt_rule:
         json="results/lm_sqrt_rule.json",
         npz="results/lm/sqrt_rule.npz",
     params:
-        lm=LM,
+        lm=lm_params("sqrt_rule"),
     log:
-        "logs/lm_sqrt_rule.log",
+        log_of("lm_sqrt_rule"),
     benchmark:
-        "logs/benchmarks/lm_sqrt_rule.tsv"
+        benchmark_of("lm_sqrt_rule")
     threads: LM["threads"]
     conda:
         CONDA_ENV
@@ -178,11 +188,11 @@ rule lm_one_step:
         json="results/lm_one_step.json",
         rows="results/lm/one_step.json",
     params:
-        lm=LM,
+        lm={**lm_params("one_step"), "premise": {"B": LM["premise"]["B"]}},
     log:
-        "logs/lm_one_step.log",
+        log_of("lm_one_step"),
     benchmark:
-        "logs/benchmarks/lm_one_step.tsv"
+        benchmark_of("lm_one_step")
     threads: LM["threads"]
     conda:
         CONDA_ENV
@@ -215,14 +225,10 @@ rule fig_lm:
         one_step_pdf="figures/lm_one_step.pdf",
         one_step_png=report("figures/lm_one_step.png", caption="../report/lm_one_step.rst", category="Language model"),
     log:
-        "logs/fig_lm.log",
+        log_of("fig_lm"),
     benchmark:
-        "logs/benchmarks/fig_lm.tsv"
-    threads: 1
+        benchmark_of("fig_lm")
     conda:
         CONDA_ENV
-    resources:
-        mem_mb=1000,
-        runtime=5,
     script:
         "../src/scripts/fig_lm.py"

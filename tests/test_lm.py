@@ -181,12 +181,12 @@ def test_hvp_matches_central_differences_and_hutchinson_is_unbiased():
     den = sum((f[0] ** 2).sum() for f in fd).sqrt()
     assert float(num / den) < 1e-5
     # Hutchinson: single-probe estimates (independent seeds) scatter around the exact diagonal of a block
-    samples = torch.stack([lm.hessian_diag_hutchinson(m, 0, toks, offs, n_probes=1, seed=s)["lnf_w"] for s in range(60)])
+    samples = torch.stack([lm.hessian_diag_hutchinson(m, 0, toks, offs[:3], n_probes=1, seed=s)["lnf_w"] for s in range(30)])
     exact = []
     for i in range(TINY.d_model):
         probe = {n: torch.zeros(p.shape[1:], dtype=torch.float64) for n, p in m.params.items()}
         probe["lnf_w"][i] = 1.0
         exact.append(probe)
-    hd = torch.stack([h["lnf_w"][i] for i, h in enumerate(lm.hvp(m, 0, toks, offs, exact))])
-    z = (samples.mean(0) - hd) / (samples.std(0) / math.sqrt(60) + 1e-15)
+    hd = torch.stack([h["lnf_w"][i] for i, h in enumerate(lm.hvp(m, 0, toks, offs[:3], exact))])
+    z = (samples.mean(0) - hd) / (samples.std(0) / math.sqrt(30) + 1e-15)
     assert float((z.abs() < 4).double().mean()) >= 0.9

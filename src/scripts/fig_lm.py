@@ -7,25 +7,20 @@ with the fitted sqrt(B) rule. lm_switch: excess training loss after switching ep
 validation loss against tokens per B with Malladi's rule and with fixed eps.
 """
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-import _common  # noqa: E402
+import _common
 
-import json  # noqa: E402
+import json
 
-import matplotlib  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from adameps import plotting
 
-from adameps import plotting  # noqa: E402
-
-_common.setup(snakemake)  # noqa: F821
+_common.setup(snakemake)
 plotting.use_style()
-inp, out = snakemake.input, snakemake.output  # noqa: F821
+inp, out = snakemake.input, snakemake.output
 colours = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
 
 # ------------------------------------------------------------ premise

@@ -2,21 +2,19 @@
 as byte-level tokens. Writes results/lm/corpus.npz (tokens: uint8 indices into vocab; vocab: the
 sorted distinct bytes) and results/lm_corpus.json (sizes and a checksum)."""
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-import _common  # noqa: E402
+import _common
 
-import hashlib  # noqa: E402
-import os  # noqa: E402
-import shutil  # noqa: E402
-import subprocess  # noqa: E402
+import hashlib
+import os
+import shutil
+import subprocess
 
-from adameps import lm  # noqa: E402
+from adameps import lm
 
-log = _common.setup(snakemake)  # noqa: F821
-c = snakemake.params.corpus  # noqa: F821
+log = _common.setup(snakemake)
+c = snakemake.params.corpus
 cmd = lm.corpus_command(c["program"], c["data_dir"])
 if shutil.which(cmd[0]) is None or not (Path(c["data_dir"]) / "bible.data").is_file():
     raise SystemExit(
@@ -30,7 +28,7 @@ if b"In the beginning God created the heaven and the earth." not in data:
 tokens, vocab = lm.tokenize_bytes(data)
 train, val = lm.split_tokens(tokens, c["val_fraction"])
 log.info("corpus: %d bytes, %d distinct, %d train / %d validation tokens", len(data), len(vocab), len(train), len(val))
-_common.write_npz(snakemake.output.npz, tokens=tokens.astype("uint8"), vocab=vocab.astype("uint8"))  # noqa: F821
+_common.write_npz(snakemake.output.npz, tokens=tokens.astype("uint8"), vocab=vocab.astype("uint8"))
 v = _common.Values()
 v.add("n_bytes", len(data), "bytes of the corpus", fmt="int")
 v.add("n_vocab", len(vocab), "distinct bytes of the corpus (the vocabulary)", fmt="int")
@@ -39,5 +37,5 @@ v.add("n_val", len(val), "validation tokens (the last part of the text)", fmt="i
 v.add("val_fraction", c["val_fraction"], "fraction of the text held out for validation", fmt="sig", digits=2)
 digest = hashlib.sha256(data).hexdigest()
 log.info("sha256 %s", digest)
-_common.write_results(snakemake.output.json, namespace="lmcorpus", snakemake=snakemake,  # noqa: F821
+_common.write_results(snakemake.output.json, namespace="lmcorpus", snakemake=snakemake,
                       script=__file__, values=v, params={"corpus": c, "sha256": digest})

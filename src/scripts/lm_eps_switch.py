@@ -11,26 +11,24 @@ after the switch (a running mean over `smooth` steps). Writes results/lm/switch.
 results/lm_switch.json.
 """
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-import _common  # noqa: E402
-import _lm  # noqa: E402
+import _common
+import _lm
 
-import json  # noqa: E402
+import json
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from adameps import lm  # noqa: E402
+from adameps import lm
 
-log = _common.setup(snakemake)  # noqa: F821
-c = snakemake.params.lm  # noqa: F821
+log = _common.setup(snakemake)
+c = snakemake.params.lm
 sc = c["switch"]
 _lm.setup_torch(c)
-train_tok, val_tok, vocab = _lm.load_corpus(snakemake.input.corpus, c["corpus"]["val_fraction"])  # noqa: F821
+train_tok, val_tok, vocab = _lm.load_corpus(snakemake.input.corpus, c["corpus"]["val_fraction"])
 cfg = _lm.model_config(c, vocab)
-sweeps = {d["log10_eps"]: d for d in (json.loads(Path(p).read_text()) for p in snakemake.input.sweeps)}  # noqa: F821
+sweeps = {d["log10_eps"]: d for d in (json.loads(Path(p).read_text()) for p in snakemake.input.sweeps)}
 B = int(sc["B"])
 eta = next(r for r in sweeps[sc["log10_eps_from"]]["rows"] if r["B"] == B)["eta"]
 eps_from, eps_to = 10.0 ** sc["log10_eps_from"], 10.0 ** sc["log10_eps_to"]
@@ -87,10 +85,12 @@ for name in ("plain", "factor"):
 arrays["stay_val_loss"] = arms["stay"]["val_loss"]
 v.add("lr_factor_mean", float(np.mean(factors["factor"])), "mean learning-rate factor of the 'factor' arm at the switch", digits=3)
 v.add("b", B, "batch size of the eps-switch runs", fmt="int")
+v.add("eps_from", eps_from, "eps before the switch", fmt="sci", digits=1)
+v.add("eps_to", eps_to, "eps after the switch", fmt="sci", digits=1)
 v.add("steps", steps, "steps of the eps-switch runs", fmt="int")
 v.add("switch_step", switch, "step after which eps is switched", fmt="int")
 v.add("eta", eta, "learning rate of the eps-switch runs (tuned eta* at eps_from)")
 v.add("stay_val_loss", float(np.mean(arms["stay"]["val_loss"])), "final validation loss without a switch")
-_common.write_npz(snakemake.output.npz, **arrays)  # noqa: F821
-_common.write_results(snakemake.output.json, namespace="lmswitch", snakemake=snakemake, script=__file__, values=v,  # noqa: F821
+_common.write_npz(snakemake.output.npz, **arrays)
+_common.write_results(snakemake.output.json, namespace="lmswitch", snakemake=snakemake, script=__file__, values=v,
                       params={"switch": sc})

@@ -5,20 +5,18 @@ a free power law to log eta*(B) (adameps.lr_fit.scaling_baselines), with the exp
 from redrawing log eta* within its bootstrap error. Writes results/lm_lr.json and results/lm/lr.npz.
 """
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-import _common  # noqa: E402
+import _common
 
-import json  # noqa: E402
+import json
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from adameps.lr_fit import scaling_baselines  # noqa: E402
+from adameps.lr_fit import scaling_baselines
 
-log = _common.setup(snakemake)  # noqa: F821
-docs = sorted((json.loads(Path(p).read_text()) for p in snakemake.input.sweeps), key=lambda d: d["eps"])  # noqa: F821
+log = _common.setup(snakemake)
+docs = sorted((json.loads(Path(p).read_text()) for p in snakemake.input.sweeps), key=lambda d: d["eps"])
 B = np.array([r["B"] for r in docs[0]["rows"]], dtype=float)
 eps = np.array([d["eps"] for d in docs])
 log_eta = np.array([[r["log_eta"] for r in d["rows"]] for d in docs])
@@ -69,8 +67,8 @@ d58 = log_eta[i5] - log_eta[i8]
 d58_se = np.sqrt(np.nan_to_num(se[i5]) ** 2 + np.nan_to_num(se[i8]) ** 2)
 v.add("e5_vs_e8_max_abs_log", float(np.max(np.abs(d58))), "largest |log eta*(1e-5) - log eta*(1e-8)| over B", digits=2)
 v.add("e5_vs_e8_max_z", float(np.max(np.abs(d58) / np.maximum(d58_se, 1e-12))), "largest |difference| / its error over B", digits=2)
-_common.write_npz(snakemake.output.npz, B=B, eps=eps, log_eta=log_eta, log_eta_se=np.nan_to_num(se, nan=-1.0),  # noqa: F821
+_common.write_npz(snakemake.output.npz, B=B, eps=eps, log_eta=log_eta, log_eta_se=np.nan_to_num(se, nan=-1.0),
                   bracketed=bracketed, best_loss=best_loss, rules=np.array(rules), baseline_pred=preds, rms=rms,
                   alpha=alpha, alpha_se=alpha_se)
-_common.write_results(snakemake.output.json, namespace="lmlr", snakemake=snakemake, script=__file__, values=v,  # noqa: F821
+_common.write_results(snakemake.output.json, namespace="lmlr", snakemake=snakemake, script=__file__, values=v,
                       params={"eps": eps.tolist(), "B": B.tolist()})

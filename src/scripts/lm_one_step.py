@@ -15,29 +15,27 @@ eta* = m1.g / (m1^T H m1 + sum_i (m2_i - m1_i^2) H_ii) with the adam map's momen
 Writes results/lm/one_step.json and results/lm_one_step.json.
 """
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-import _common  # noqa: E402
-import _lm  # noqa: E402
+import _common
+import _lm
 
-import json  # noqa: E402
-import math  # noqa: E402
+import json
+import math
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from adameps import lm  # noqa: E402
-from adameps.lr_fit import bracket_and_refine  # noqa: E402
-from adameps.moments import moments  # noqa: E402
+from adameps import lm
+from adameps.lr_fit import bracket_and_refine
+from adameps.moments import moments
 
-log = _common.setup(snakemake)  # noqa: F821
-c = snakemake.params.lm  # noqa: F821
+log = _common.setup(snakemake)
+c = snakemake.params.lm
 oc, pc = c["one_step"], c["premise"]
 torch = _lm.setup_torch(c)
-train_tok, val_tok, vocab = _lm.load_corpus(snakemake.input.corpus, c["corpus"]["val_fraction"])  # noqa: F821
+train_tok, val_tok, vocab = _lm.load_corpus(snakemake.input.corpus, c["corpus"]["val_fraction"])
 cfg = _lm.model_config(c, vocab)
-sweeps = {d["log10_eps"]: d for d in (json.loads(Path(p).read_text()) for p in snakemake.input.sweeps)}  # noqa: F821
+sweeps = {d["log10_eps"]: d for d in (json.loads(Path(p).read_text()) for p in snakemake.input.sweeps)}
 B_run = int(pc["B"])
 eta_run = next(r for r in sweeps[-8]["rows"] if r["B"] == B_run)["eta"]
 steps = lm.n_steps(c["token_budget"], B_run, cfg.ctx)
@@ -146,6 +144,6 @@ for j, step in enumerate(ck):
     if sel:
         v.add(f"ck{j}_median_abs_log_ratio", float(np.median(np.abs(sel))), f"median |log ratio| at checkpoint {j} (step {step})", digits=2)
     v.add(f"ck{j}_step", step, f"step of checkpoint {j}", fmt="int")
-_common.write_bytes(snakemake.output.rows, (json.dumps({"steps": steps, "checkpoints": ck, "rows": rows}, indent=1, sort_keys=True) + "\n").encode())  # noqa: F821
-_common.write_results(snakemake.output.json, namespace="lmonestep", snakemake=snakemake, script=__file__, values=v,  # noqa: F821
+_common.write_bytes(snakemake.output.rows, (json.dumps({"steps": steps, "checkpoints": ck, "rows": rows}, indent=1, sort_keys=True) + "\n").encode())
+_common.write_results(snakemake.output.json, namespace="lmonestep", snakemake=snakemake, script=__file__, values=v,
                       params={"one_step": oc})

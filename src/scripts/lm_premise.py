@@ -8,26 +8,24 @@ distributions of |g| (mean of the K minibatch gradients), sigma/sqrt(B) (their s
 and sqrt(v_hat). Writes results/lm/premise.npz and results/lm_premise.json.
 """
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-import _common  # noqa: E402
-import _lm  # noqa: E402
+import _common
+import _lm
 
-import json  # noqa: E402
+import json
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from adameps import lm  # noqa: E402
+from adameps import lm
 
-log = _common.setup(snakemake)  # noqa: F821
-c = snakemake.params.lm  # noqa: F821
+log = _common.setup(snakemake)
+c = snakemake.params.lm
 pc = c["premise"]
 torch = _lm.setup_torch(c)
-train_tok, val_tok, vocab = _lm.load_corpus(snakemake.input.corpus, c["corpus"]["val_fraction"])  # noqa: F821
+train_tok, val_tok, vocab = _lm.load_corpus(snakemake.input.corpus, c["corpus"]["val_fraction"])
 cfg = _lm.model_config(c, vocab)
-sweeps = {d["log10_eps"]: d for d in (json.loads(Path(p).read_text()) for p in snakemake.input.sweeps)}  # noqa: F821
+sweeps = {d["log10_eps"]: d for d in (json.loads(Path(p).read_text()) for p in snakemake.input.sweeps)}
 B = int(pc["B"])
 thr = 10.0 ** np.asarray(pc["log10_thresholds"], dtype=float)
 steps = lm.n_steps(c["token_budget"], B, cfg.ctx)
@@ -100,6 +98,6 @@ v.add("b", B, "batch size of the premise runs (sequences)", fmt="int")
 v.add("steps", steps, "steps of the premise runs", fmt="int")
 v.add("k", pc["K"], "minibatches per checkpoint for g and sigma", fmt="int")
 log.info("premise: %.1f cpu-s", _lm.cpu_seconds() - cpu0)
-_common.write_npz(snakemake.output.npz, types=np.array(types), **arrays)  # noqa: F821
-_common.write_results(snakemake.output.json, namespace="lmpremise", snakemake=snakemake, script=__file__, values=v,  # noqa: F821
+_common.write_npz(snakemake.output.npz, types=np.array(types), **arrays)
+_common.write_results(snakemake.output.json, namespace="lmpremise", snakemake=snakemake, script=__file__, values=v,
                       params={"premise": pc})

@@ -10,26 +10,24 @@ replicate-mean validation loss at those points. Writes results/lm/sqrt_rule.npz 
 results/lm_sqrt_rule.json.
 """
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-import _common  # noqa: E402
-import _lm  # noqa: E402
+import _common
+import _lm
 
-import json  # noqa: E402
+import json
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from adameps import lm  # noqa: E402
+from adameps import lm
 
-log = _common.setup(snakemake)  # noqa: F821
-c = snakemake.params.lm  # noqa: F821
+log = _common.setup(snakemake)
+c = snakemake.params.lm
 qc = c["sqrt_rule"]
 _lm.setup_torch(c)
-train_tok, val_tok, vocab = _lm.load_corpus(snakemake.input.corpus, c["corpus"]["val_fraction"])  # noqa: F821
+train_tok, val_tok, vocab = _lm.load_corpus(snakemake.input.corpus, c["corpus"]["val_fraction"])
 cfg = _lm.model_config(c, vocab)
-sweeps = {d["log10_eps"]: d for d in (json.loads(Path(p).read_text()) for p in snakemake.input.sweeps)}  # noqa: F821
+sweeps = {d["log10_eps"]: d for d in (json.loads(Path(p).read_text()) for p in snakemake.input.sweeps)}
 Bs = sorted(int(b) for b in qc["B"])
 B_ref = Bs[-1]
 eps_ref = 10.0 ** qc["log10_eps_ref"]
@@ -78,6 +76,6 @@ v.add("b_ref", B_ref, "reference batch size of the square-root rule", fmt="int")
 v.add("eta_ref", eta_ref, "reference learning rate (tuned eta* at B_ref, eps_ref)")
 v.add("eps_ref", eps_ref, "reference eps", fmt="sci", digits=1)
 v.add("eps_rule_bmin", eps_ref / np.sqrt(Bs[0] / B_ref), "eps of the rule at the smallest B", fmt="sci", digits=2)
-_common.write_npz(snakemake.output.npz, B=np.array(Bs), fractions=fracs, curves=np.nan_to_num(curves, posinf=-1.0), arms=np.array(arms))  # noqa: F821
-_common.write_results(snakemake.output.json, namespace="lmsqrt", snakemake=snakemake, script=__file__, values=v,  # noqa: F821
+_common.write_npz(snakemake.output.npz, B=np.array(Bs), fractions=fracs, curves=np.nan_to_num(curves, posinf=-1.0), arms=np.array(arms))
+_common.write_results(snakemake.output.json, namespace="lmsqrt", snakemake=snakemake, script=__file__, values=v,
                       params={"sqrt_rule": qc})

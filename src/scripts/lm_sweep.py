@@ -3,38 +3,35 @@
 For each batch size (increasing), the learning-rate grid is grown until the seed-mean minimum of
 the final validation loss is bracketed and then refined (adameps.lr_fit.bracket_and_refine); each
 learning rate is trained with `replicates` (data seed, init seed) pairs in one stacked pass. The
-first grid is centred on config lm.sweep.lr_centre[k]; each next batch size starts from the previous
-optimum times sqrt(B ratio). Writes results/lm/sweep_eps<k>.json (per B: fit, grid, losses; CPU times go to the log).
+first grid is centred on this eps's entry of config lm.sweep.lr_centre; each next batch size starts from the previous
+optimum times sqrt(B ratio). Writes results/lm/sweep_eps<log10 eps>.json (per B: fit, grid, losses; CPU times go to the log).
 """
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-import _common  # noqa: E402
-import _lm  # noqa: E402
+import _common
+import _lm
 
-import json  # noqa: E402
-import math  # noqa: E402
+import json
+import math
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from adameps import lm  # noqa: E402
-from adameps.lr_fit import bracket_and_refine  # noqa: E402
+from adameps import lm
+from adameps.lr_fit import bracket_and_refine
 
-log = _common.setup(snakemake)  # noqa: F821
-c = snakemake.params.lm  # noqa: F821
-k = int(snakemake.wildcards.k)  # noqa: F821
-sw = c["sweep"]
-eps = 10.0 ** sw["log10_eps"][k]
+log = _common.setup(snakemake)
+c = snakemake.params.lm
+sw = snakemake.params.sweep
+eps = 10.0 ** sw["log10_eps"]
 _lm.setup_torch(c)
-train_tok, val_tok, vocab = _lm.load_corpus(snakemake.input.corpus, c["corpus"]["val_fraction"])  # noqa: F821
+train_tok, val_tok, vocab = _lm.load_corpus(snakemake.input.corpus, c["corpus"]["val_fraction"])
 cfg = _lm.model_config(c, vocab)
 inits, datas = _lm.replicate_seeds(c["replicates"])
 n_rep = len(inits)
 cpu0 = _lm.cpu_seconds()
 rows = []
-centre = float(sw["lr_centre"][k])
+centre = float(sw["lr_centre"])
 prev_B = None
 for i, B in enumerate(sorted(sw["B"])):
     if prev_B is not None:
@@ -66,7 +63,7 @@ for i, B in enumerate(sorted(sw["B"])):
                  "lrs": lrs.tolist(), "losses": [[x if math.isfinite(x) else None for x in r] for r in losses.tolist()],
                  "best_loss": float(best), "tokens": tokens_trained[0]})
     prev_B = B
-doc = {"eps": eps, "log10_eps": sw["log10_eps"][k], "n_params": cfg.n_params(), "replicates": n_rep,
+doc = {"eps": eps, "log10_eps": sw["log10_eps"], "n_params": cfg.n_params(), "replicates": n_rep,
        "rows": rows}
 log.info("eps=%g: %.1f cpu-s in all", eps, _lm.cpu_seconds() - cpu0)
-_common.write_bytes(snakemake.output.json, (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode())  # noqa: F821
+_common.write_bytes(snakemake.output.json, (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode())
