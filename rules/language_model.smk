@@ -140,7 +140,7 @@ rule lm_eps_switch:
         json="results/lm_switch.json",
         npz="results/lm/switch.npz",
     params:
-        lm=lm_params("switch"),
+        lm={**lm_params("switch"), "one_step": {k: LM["one_step"][k] for k in ("P", "n_probes")}},
     log:
         log_of("lm_eps_switch"),
     benchmark:

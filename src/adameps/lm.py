@@ -45,6 +45,8 @@ __all__ = [
     "type_shares",
     "hvp",
     "hessian_diag_hutchinson",
+    "population_stats",
+    "one_step_eta_star",
     "lr_schedule",
     "n_steps",
     "batch_offsets",
@@ -390,6 +392,57 @@ def hessian_diag_hutchinson(model, run, tokens, offsets, n_probes, seed=0):
            for n, p in model.params.items()} for _ in range(int(n_probes))]
     hz = hvp(model, run, tokens, offsets, zs)
     return {n: sum(z[n] * h[n] for z, h in zip(zs, hz)) / len(zs) for n in model.params}
+
+
+def population_stats(model, run, tokens, offsets, n_probes, seed=0):
+    r"""The one-step theory's inputs at run ``run`` of ``model`` for the objective "mean loss over the
+    windows at ``offsets``" (P windows), minibatches drawn from them with replacement.
+
+    Returns a dict: ``names``, ``shapes``; ``per_window`` (P, N) float64 gradients of each window;
+    ``g`` (N,) their mean (the objective's gradient); ``sigma`` (N,) their population standard
+    deviation (so a minibatch of B windows has per-coordinate variance ``sigma^2/B``); ``hdiag``
+    (N,) Hutchinson's estimate of diag H with ``n_probes`` probes.
+    """
+    torch = _torch()
+    offsets = np.asarray(offsets)
+    G = minibatch_gradients(model, run, tokens, offsets[:, None])
+    names = list(model.params)
+    flat = torch.cat([G[n].reshape(len(offsets), -1) for n in names], dim=1).double()
+    hd = hessian_diag_hutchinson(model, run, tokens, offsets, n_probes, seed=seed)
+    return {"names": names, "shapes": [tuple(model.params[n].shape[1:]) for n in names], "per_window": flat,
+            "g": flat.mean(0).numpy(), "sigma": flat.std(0, unbiased=False).numpy(),
+            "hdiag": torch.cat([hd[n].reshape(-1) for n in names]).double().numpy()}
+
+
+def one_step_eta_star(model, run, tokens, offsets, stats, eps, B, kind="adam"):
+    r"""Exact one-step optimum :math:`\eta^* = m_1^\top g / (m_1^\top H m_1 + \sum_i (m_2 - m_1^2)_i H_{ii})`
+    of the update map ``kind`` (default ``adam``, Adam's first step :math:`x/(|x|+b)`), with
+    :math:`m_{1,2}` of :func:`adameps.moments.moments` at :math:`a = g\sqrt B/\sigma`,
+    :math:`b = \epsilon\sqrt B/\sigma`, :math:`m_1^\top H m_1` from one :func:`hvp` and
+    ``stats["hdiag"]`` (:func:`population_stats`). Coordinates with :math:`\sigma = 0` are left out.
+    Returns a dict with ``eta`` (``nan`` if the denominator is not positive), ``m1g``, ``m1Hm1``,
+    ``var_term``.
+    """
+    torch = _torch()
+    from adameps.moments import moments
+
+    g, sigma = stats["g"], stats["sigma"]
+    live = sigma > 0
+    sq = math.sqrt(B)
+    safe = np.where(live, sigma, 1.0)
+    m1, m2 = moments(kind, np.where(live, g * sq / safe, 0.0), np.where(live, eps * sq / safe, 1.0))
+    m1, m2 = np.where(live, m1, 0.0), np.where(live, m2, 0.0)
+    v, off = {}, 0
+    for n, shp in zip(stats["names"], stats["shapes"]):
+        sz = int(np.prod(shp))
+        v[n] = torch.from_numpy(m1[off : off + sz].reshape(shp)).to(model.params[n].dtype).to(model.device)
+        off += sz
+    (hm,) = hvp(model, run, tokens, offsets, [v])
+    m1Hm1 = float(sum((hm[n].double() * v[n].double()).sum() for n in stats["names"]))
+    var_term = float(np.maximum(m2 - m1 * m1, 0.0) @ stats["hdiag"])
+    num = float(m1 @ g)
+    den = m1Hm1 + var_term
+    return {"eta": num / den if den > 0 else float("nan"), "m1g": num, "m1Hm1": m1Hm1, "var_term": var_term}
 
 
 def lr_schedule(step, total, warmup):

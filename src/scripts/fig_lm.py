@@ -93,9 +93,10 @@ S = np.load(inp.switch)
 sw, st = int(S["switch"].ravel()[0]), int(S["steps"].ravel()[0])
 fig, ax = plt.subplots(figsize=plotting.figsize(0.6, 0.75), layout="constrained")
 t = np.arange(1, st + 1)
-for name, col in (("plain", colours[1]), ("factor", colours[0])):
+for name, col in (("plain", colours[1]), ("factor", colours[0]), ("theory", colours[2])):
     d = S[f"{name}_excess"]
-    ax.plot(t, d.mean(1), color=col, label={"plain": "same learning rate", "factor": "learning rate x factor"}[name])
+    ax.plot(t, d.mean(1), color=col, label={"plain": "same learning rate", "factor": "lr x update-length factor",
+                                            "theory": "lr x one-step theory factor"}[name])
     ax.fill_between(t, d.min(1), d.max(1), color=col, alpha=0.2, lw=0)
 ax.axvline(sw, color="0.4", lw=0.7, ls=":")
 ax.set_xlabel("step")

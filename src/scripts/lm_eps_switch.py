@@ -4,7 +4,9 @@ At batch size lm.switch.B, runs start at eps_from with the tuned learning rate e
 the sweeps; after a fraction switch_frac of the steps, eps becomes eps_to, either with the same
 learning rate ("plain") or with the learning rate multiplied by the factor that keeps the length of
 Adam's next update (adameps.lm.eps_switch_lr_factor, from the optimiser state at the switch:
-"factor"). Controls: the same runs without a switch ("stay"). Every arm uses the same replicates
+"factor"), or by the one-step theory's ratio eta*(eps_to)/eta*(eps_from) of Adam's first step at
+the switch point (adameps.lm.one_step_eta_star with the run's own g, sigma and Hessian over the
+lm.one_step.P population windows: "theory"). Controls: the same runs without a switch ("stay"). Every arm uses the same replicates
 (data seed, init seed), so the training-loss difference to "stay" at each step is paired. The
 spike is the largest mean (over replicates) excess training loss over "stay" in the `window` steps
 after the switch (a running mean over `smooth` steps). Writes results/lm/switch.npz and
@@ -37,20 +39,31 @@ switch = int(round(sc["switch_frac"] * steps))
 inits, datas = _lm.replicate_seeds(c["replicates"])
 R = len(inits)
 factors = {}
-names = ("stay", "plain", "factor")  # one stacked pass: run a * R + r is replicate r of arm a
+names = ("stay", "plain", "factor", "theory")  # one stacked pass: run a * R + r is replicate r of arm a
+oc = c["one_step"]
+pop = np.sort(np.random.default_rng(np.random.SeedSequence([0x4F4E45, oc["P"]])).choice(
+    len(train_tok) - cfg.ctx - 1, size=oc["P"], replace=False))
 
 
 def factor_rule(model, opt, old, new):
     f = lm.eps_switch_lr_factor(opt, old, new)
-    factors["factor"] = f[2 * R :]
-    return np.concatenate([np.ones(2 * R), f[2 * R :]])
+    factors["factor"] = f[2 * R : 3 * R]
+    th = []
+    for r in range(3 * R, 4 * R):  # the one-step theory's ratio eta*(eps_to) / eta*(eps_from) at this point
+        st = lm.population_stats(model, r, train_tok, pop, oc["n_probes"], seed=r)
+        e_from = lm.one_step_eta_star(model, r, train_tok, pop, st, eps_from, B)["eta"]
+        e_to = lm.one_step_eta_star(model, r, train_tok, pop, st, eps_to, B)["eta"]
+        th.append(e_to / e_from if np.isfinite(e_from) and np.isfinite(e_to) and e_from > 0 else np.nan)
+    factors["theory"] = np.array(th)
+    log.info("factors at the switch: update length %s, one-step theory %s", factors["factor"], factors["theory"])
+    return np.concatenate([np.ones(2 * R), factors["factor"], np.nan_to_num(factors["theory"], nan=1.0)])
 
 
 cpu0 = _lm.cpu_seconds()
-out = lm.train_runs(cfg, train_tok, val_tok, lr=[eta] * 3 * R, eps=[eps_from] * 3 * R, init_seed=inits * 3,
-                    data_seed=datas * 3, batch_size=B, token_budget=c["token_budget"], warmup_frac=c["warmup_frac"],
+out = lm.train_runs(cfg, train_tok, val_tok, lr=[eta] * 4 * R, eps=[eps_from] * 4 * R, init_seed=inits * 4,
+                    data_seed=datas * 4, batch_size=B, token_budget=c["token_budget"], warmup_frac=c["warmup_frac"],
                     beta1=c["beta1"], beta2=c["beta2"], n_val_seq=c["n_val_seq"], device=c["device"],
-                    eval_steps=[switch], switch_step=switch, eps_after=[eps_from] * R + [eps_to] * 2 * R,
+                    eval_steps=[switch], switch_step=switch, eps_after=[eps_from] * R + [eps_to] * 3 * R,
                     lr_factor_after=factor_rule)
 arms = {a: {"train_loss": out["train_loss"][:, i * R : (i + 1) * R], "val_loss": out["val_loss"][i * R : (i + 1) * R],
             "diverged": out["diverged"][i * R : (i + 1) * R]} for i, a in enumerate(names)}
@@ -61,8 +74,8 @@ log.info("switch: %.1f cpu-s", _lm.cpu_seconds() - cpu0)
 w, sm = int(sc["window"]), int(sc["smooth"])
 kernel = np.ones(sm) / sm
 v = _common.Values()
-arrays = {"steps": steps, "switch": switch, "factor": factors["factor"]}
-for name in ("plain", "factor"):
+arrays = {"steps": steps, "switch": switch, "factor": factors["factor"], "theory_factor": np.nan_to_num(factors["theory"], nan=-1.0)}
+for name in ("plain", "factor", "theory"):
     v.add(f"{name}_n_diverged", int(arms[name]["diverged"].sum()), f"({name}) runs that diverged after the switch (of {R})",
           fmt="int")
     # a diverged run's losses are capped at the divergence threshold (its learning rate was set to 0)
@@ -84,6 +97,10 @@ for name in ("plain", "factor"):
     arrays[f"{name}_val_loss"] = np.minimum(arms[name]["val_loss"], 2 * np.log(cfg.vocab))
 arrays["stay_val_loss"] = arms["stay"]["val_loss"]
 v.add("lr_factor_mean", float(np.mean(factors["factor"])), "mean learning-rate factor of the 'factor' arm at the switch", digits=3)
+ok_th = np.isfinite(factors["theory"])
+v.add("theory_factor_mean", float(np.mean(factors["theory"][ok_th])) if ok_th.any() else 1.0,
+      "mean one-step-theory factor eta*(eps_to)/eta*(eps_from) at the switch (over replicates where it is defined)", digits=3)
+v.add("theory_factor_undefined", int((~ok_th).sum()), "replicates whose one-step theory had no positive denominator (factor 1 used)", fmt="int")
 v.add("b", B, "batch size of the eps-switch runs", fmt="int")
 v.add("eps_from", eps_from, "eps before the switch", fmt="sci", digits=1)
 v.add("eps_to", eps_to, "eps after the switch", fmt="sci", digits=1)

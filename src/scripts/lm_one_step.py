@@ -27,7 +27,6 @@ import numpy as np
 
 from adameps import lm
 from adameps.lr_fit import bracket_and_refine
-from adameps.moments import moments
 
 log = _common.setup(snakemake)
 c = snakemake.params.lm
@@ -60,37 +59,17 @@ rows = []
 cpu0 = _lm.cpu_seconds()
 for step in ck:
     model = lm.StackedGPT.from_params(cfg, saved[step], device=c["device"])
-    G = lm.minibatch_gradients(model, 0, train_tok, pop[:, None])  # per-window gradients (P, ...)
-    flat = torch.cat([G[n].reshape(P, -1) for n in names], dim=1).double()
-    g = flat.mean(0).numpy()
-    sigma = flat.std(0, unbiased=False).numpy()
-    hd = lm.hessian_diag_hutchinson(model, 0, train_tok, pop, oc["n_probes"], seed=step)
-    hdiag = torch.cat([hd[n].reshape(-1) for n in names]).double().numpy()
-    shapes = [saved[step][n].shape[1:] for n in names]
-    sizes = [int(np.prod(s)) for s in shapes]
-    live = sigma > 0
+    st = lm.population_stats(model, 0, train_tok, pop, oc["n_probes"], seed=step)
+    flat, hdiag = st["per_window"], st["hdiag"]
+    shapes = st["shapes"]
+    sizes = [int(np.prod(sh)) for sh in shapes]
     for B in oc["B"]:
         draws = rng.integers(0, P, size=(K, int(B)))
         gt = flat[torch.from_numpy(draws)].mean(1)  # (K, N) minibatch gradients
         for l10 in oc["log10_eps"]:
             eps = 10.0 ** l10
-            sqB = math.sqrt(B)
-            a = np.where(live, g * sqB / np.where(live, sigma, 1.0), 0.0)
-            b = np.where(live, eps * sqB / np.where(live, sigma, 1.0), 1.0)
-            m1, m2 = moments("adam", a, b)
-            m1 = np.where(live, m1, 0.0)
-            m2 = np.where(live, m2, 0.0)
-            v = {}
-            off = 0
-            for n, shp, sz in zip(names, shapes, sizes):
-                v[n] = torch.from_numpy(m1[off : off + sz].reshape(shp)).float()
-                off += sz
-            (Hm1,) = lm.hvp(model, 0, train_tok, pop, [v])
-            m1Hm1 = float(sum((Hm1[n].double() * v[n].double()).sum() for n in names))
-            var_term = float(np.maximum(m2 - m1 * m1, 0.0) @ hdiag)
-            num = float(m1 @ g)
-            den = m1Hm1 + var_term
-            eta_th = num / den if den > 0 else float("nan")
+            th = lm.one_step_eta_star(model, 0, train_tok, pop, st, eps, int(B))
+            eta_th, num, m1Hm1, var_term = th["eta"], th["m1g"], th["m1Hm1"], th["var_term"]
             U = (gt / (gt.abs() + eps)).float()  # (K, N): Adam's first step
 
             def train(lrs, U=U, model=model):
