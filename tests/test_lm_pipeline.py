@@ -12,7 +12,7 @@ from conftest import copy_tree, require_corpus, snakemake
 pytestmark = pytest.mark.slow
 
 TARGETS = ["results/lm_corpus.json", "results/lm_lr.json", "results/lm_premise.json", "results/lm_switch.json",
-           "results/lm_sqrt_rule.json", "figures/lm_premise.pdf"]
+           "results/lm_sqrt_rule.json", "results/lm_one_step.json", "figures/lm_premise.pdf"]
 
 
 def _build(root):
