@@ -38,3 +38,32 @@ def abs_error_summary(approx, exact, *axes) -> ErrorSummary:
         signed_at_max=float(err[i]),
         at=tuple(float(x[k]) for x, k in zip(axes, i)),
     )
+
+
+def grid_argmax(values, closed=None):
+    """Index of the largest entry of ``values`` and whether it lies on the edge of its grid.
+
+    ``closed`` (one bool per axis, default all True) says which axes end at a real boundary of
+    the grid; an axis whose first point is a symmetry axis (e.g. ``a = 0`` for the even/odd
+    moments) is not an edge there, so pass ``closed=(True, "upper")`` to count only its upper end.
+    Each entry is True (both ends are edges), False (neither), ``"lower"`` or ``"upper"``.
+    A maximum on an edge is a grid value, not a supremum: say so where it is reported.
+
+    >>> grid_argmax([[0, 1, 0], [0, 3, 0]])
+    ((1, 1), True)
+    >>> grid_argmax([[0, 5, 0], [0, 3, 0]], closed=(False, True))
+    ((0, 1), False)
+    """
+    values = np.asarray(values, dtype=float)
+    if values.size == 0 or not np.all(np.isfinite(values)):
+        raise ValueError("values must be a non-empty finite array")
+    closed = (True,) * values.ndim if closed is None else tuple(closed)
+    if len(closed) != values.ndim:
+        raise ValueError(f"closed must have one entry per axis ({values.ndim}), got {len(closed)}")
+    i = np.unravel_index(int(np.argmax(values)), values.shape)
+    edge = False
+    for k, n, c in zip(i, values.shape, closed):
+        lower = c is True or c == "lower"
+        upper = c is True or c == "upper"
+        edge |= (lower and k == 0) or (upper and k == n - 1)
+    return tuple(int(k) for k in i), bool(edge)

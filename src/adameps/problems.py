@@ -19,10 +19,14 @@ __all__ = [
     "Problem",
     "validate_problem_arrays",
     "validate_g_sigma",
+    "seeded_rng",
+    "nqm_spectrum",
+    "nqm_theta0",
     "nqm",
     "dense_powerlaw",
     "low_rank_dominated",
     "two_coordinate_no_surge",
+    "eps_creates_surge",
     "FAMILY_LABELS",
     "family_label",
 ]
@@ -166,6 +170,46 @@ def _haar_orthogonal(n, rng):
     return q * np.sign(np.diag(r))
 
 
+NQM_INIT_STREAM = 0x494E49  # "INI": SeedSequence stream id of the NQM initial point
+
+
+def seeded_rng(seed, stream):
+    """The generator of one use of a seed: ``default_rng(SeedSequence([seed, stream]))``.
+
+    Each use of a seed (the NQM's initial point, its gradient noise, the network's initial
+    weights, the minibatch indices) has its own constant ``stream``, so the draws of one use
+    never depend on how many draws another made.
+
+    Examples
+    --------
+    >>> float(seeded_rng(0, NQM_INIT_STREAM).standard_normal()) == float(nqm_theta0(1)[0])
+    True
+    """
+    return np.random.default_rng(np.random.SeedSequence([int(seed), int(stream)]))
+
+
+def nqm_spectrum(n):
+    """NQM Hessian diagonal ``h_i = 1/i``, ``i = 1..n``.
+
+    Examples
+    --------
+    >>> nqm_spectrum(4)
+    array([1.        , 0.5       , 0.33333333, 0.25      ])
+    """
+    return 1.0 / np.arange(1, int(n) + 1, dtype=float)
+
+
+def nqm_theta0(n, init_seed=0):
+    """NQM initial point ``theta0 ~ N(0, I_n)`` from ``seeded_rng(init_seed, NQM_INIT_STREAM)``.
+
+    Examples
+    --------
+    >>> nqm_theta0(3).shape
+    (3,)
+    """
+    return seeded_rng(init_seed, NQM_INIT_STREAM).standard_normal(int(n))
+
+
 def nqm(n, noise_scale=1.0, grad_scale=1.0, seed=0):
     """Diagonal noisy quadratic model (Zhang et al. 2019, NeurIPS).
 
@@ -272,4 +316,38 @@ def two_coordinate_no_surge(coupling=0.8, g=(1.0, 1.0), sigma=(1.0, 1.0)):
     return Problem(
         g=np.asarray(g, float), H=np.array([[1.0, c], [c, 1.0]]),
         sigma=np.asarray(sigma, float), name=f"two_coordinate(c={c:g})",
+    )
+
+
+def eps_creates_surge(k=10, delta=1e-3, spike=None, floor=1.0, noise_scale=1e3):
+    r"""An instance where eps creates a surge that SignSGD does not have.
+
+    ``n = 2k`` coordinates, ``g = (1, ..., 1, delta, ..., delta)`` (k large, k small entries),
+    ``sigma_i = sqrt(noise_scale)``, ``H = floor * I + spike * v v^T`` with
+    ``v = (1, ..., 1, -1, ..., -1)/sqrt(n)``; ``spike`` defaults to ``10 n floor``.  The entries
+    of H between the two groups are negative while ``sign(g)`` is positive, so
+    ``D H D >= 0`` fails (:func:`adameps.surge.sign_aligned_nonnegative`).  For small eps,
+    ``u = softsign(g, eps) ~ (1, ..., 1)`` is orthogonal to v and ``P = u^T H u ~ n floor``,
+    far below ``2 tr H = 2 (n floor + spike)``; for ``delta << eps << 1`` the small group is
+    switched off, ``u ~ (1, ..., 1, 0, ..., 0)`` and ``P ~ k floor + spike k / 2``, above
+    ``2 tr H`` once ``k > 4`` and the spike is large: the mean-field surge condition holds only
+    for intermediate eps.  Deterministic (no random draws).
+
+    >>> p = eps_creates_surge()
+    >>> p.n, float(p.g[0]), float(p.g[-1])
+    (20, 1.0, 0.001)
+    """
+    k = _check_n(k, minimum=1)
+    delta = _check_positive("delta", delta)
+    floor = _check_positive("floor", floor)
+    n = 2 * k
+    spike = 10.0 * n * floor if spike is None else _check_positive("spike", spike)
+    noise_scale = _check_positive("noise_scale", noise_scale)
+    g = np.r_[np.ones(k), np.full(k, delta)]
+    v = np.r_[np.ones(k), -np.ones(k)] / np.sqrt(n)
+    return Problem(
+        g=g,
+        H=floor * np.eye(n) + spike * np.outer(v, v),
+        sigma=np.full(n, np.sqrt(noise_scale)),
+        name=f"eps_creates_surge(k={k}, delta={delta:g}, spike={spike:g})",
     )

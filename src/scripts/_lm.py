@@ -18,8 +18,10 @@ def setup_torch(cfg):
 
 def load_corpus(path, val_fraction):
     """``(train_tokens, val_tokens, vocab)`` from the corpus npz written by rule `lm_corpus`."""
-    with np.load(path) as z:
-        tokens, vocab = z["tokens"].astype(np.int64), z["vocab"]
+    import _common
+
+    z = _common.read_npz(path, keys=("tokens", "vocab"))
+    tokens, vocab = z["tokens"].astype(np.int64), z["vocab"]
     train, val = lm.split_tokens(tokens, val_fraction)
     return train, val, vocab
 

@@ -7,11 +7,7 @@ with the fitted sqrt(B) rule. lm_switch: excess training loss after switching ep
 validation loss against tokens per B with Malladi's rule and with fixed eps.
 """
 
-from pathlib import Path
-
 import _common
-
-import json
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -24,7 +20,7 @@ inp, out = snakemake.input, snakemake.output
 colours = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
 
 # ------------------------------------------------------------ premise
-P = np.load(inp.premise)
+P = _common.read_npz(inp.premise)
 types = [str(t) for t in P["types"]]
 ck, thr, steps = P["checkpoints"], P["thresholds"], int(P["steps"].ravel()[0])
 fig, axes = plt.subplots(1, len(types), figsize=plotting.figsize(1.0, 0.3), layout="constrained", sharey=True)
@@ -68,7 +64,7 @@ _common.save_figure(fig, out.stats_pdf, out.stats_png)
 plt.close(fig)
 
 # ------------------------------------------------------------ eta*(B, eps)
-L = np.load(inp.lr)
+L = _common.read_npz(inp.lr)
 B, eps, log_eta, se, ok = L["B"], L["eps"], L["log_eta"], L["log_eta_se"], L["bracketed"]
 rules = [str(r) for r in L["rules"]]
 fig, ax = plt.subplots(figsize=plotting.figsize(0.6, 0.75), layout="constrained")
@@ -89,7 +85,7 @@ _common.save_figure(fig, out.eta_pdf, out.eta_png)
 plt.close(fig)
 
 # ------------------------------------------------------------ eps switch
-S = np.load(inp.switch)
+S = _common.read_npz(inp.switch)
 sw, st = int(S["switch"].ravel()[0]), int(S["steps"].ravel()[0])
 fig, ax = plt.subplots(figsize=plotting.figsize(0.6, 0.75), layout="constrained")
 t = np.arange(1, st + 1)
@@ -106,7 +102,7 @@ _common.save_figure(fig, out.switch_pdf, out.switch_png)
 plt.close(fig)
 
 # ------------------------------------------------------------ square-root rule
-Q = np.load(inp.sqrt)
+Q = _common.read_npz(inp.sqrt)
 Bq, fr, curves, arms = Q["B"], Q["fractions"], Q["curves"], [str(a) for a in Q["arms"]]
 titles = {"rule": r"rule: $\epsilon \propto B^{-1/2}$", "fixed": r"fixed $\epsilon$", "tiny": r"$\epsilon = 10^{-8}$"}
 fig, axes = plt.subplots(1, len(arms), figsize=plotting.figsize(1.0, 0.3), layout="constrained", sharey=True)
@@ -122,7 +118,7 @@ _common.save_figure(fig, out.sqrt_pdf, out.sqrt_png)
 plt.close(fig)
 
 # ------------------------------------------------------------ one-step optimum vs theory
-O = json.loads(Path(inp.one_step).read_text())
+O = _common.read_json(inp.one_step)
 fig, ax = plt.subplots(figsize=plotting.figsize(0.5, 0.9), layout="constrained")
 cks = O["checkpoints"]
 markers = {e: m for e, m in zip(sorted({r["log10_eps"] for r in O["rows"]}), "os^dv")}

@@ -13,12 +13,8 @@ after the switch (a running mean over `smooth` steps). Writes results/lm/switch.
 results/lm_switch.json.
 """
 
-from pathlib import Path
-
 import _common
 import _lm
-
-import json
 
 import numpy as np
 
@@ -30,7 +26,7 @@ sc = c["switch"]
 _lm.setup_torch(c)
 train_tok, val_tok, vocab = _lm.load_corpus(snakemake.input.corpus, c["corpus"]["val_fraction"])
 cfg = _lm.model_config(c, vocab)
-sweeps = {d["log10_eps"]: d for d in (json.loads(Path(p).read_text()) for p in snakemake.input.sweeps)}
+sweeps = {d["log10_eps"]: d for d in (_common.read_json(p) for p in snakemake.input.sweeps)}
 B = int(sc["B"])
 eta = next(r for r in sweeps[sc["log10_eps_from"]]["rows"] if r["B"] == B)["eta"]
 eps_from, eps_to = 10.0 ** sc["log10_eps_from"], 10.0 ** sc["log10_eps_to"]

@@ -5,18 +5,14 @@ a free power law to log eta*(B) (adameps.lr_fit.scaling_baselines), with the exp
 from redrawing log eta* within its bootstrap error. Writes results/lm_lr.json and results/lm/lr.npz.
 """
 
-from pathlib import Path
-
 import _common
-
-import json
 
 import numpy as np
 
 from adameps.lr_fit import scaling_baselines
 
 log = _common.setup(snakemake)
-docs = sorted((json.loads(Path(p).read_text()) for p in snakemake.input.sweeps), key=lambda d: d["eps"])
+docs = sorted((_common.read_json(p) for p in snakemake.input.sweeps), key=lambda d: d["eps"])
 B = np.array([r["B"] for r in docs[0]["rows"]], dtype=float)
 eps = np.array([d["eps"] for d in docs])
 log_eta = np.array([[r["log_eta"] for r in d["rows"]] for d in docs])

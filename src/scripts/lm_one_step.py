@@ -15,7 +15,6 @@ eta* = m1.g / (m1^T H m1 + sum_i (m2_i - m1_i^2) H_ii) with the adam map's momen
 Writes results/lm/one_step.json and results/lm_one_step.json.
 """
 
-from pathlib import Path
 
 import _common
 import _lm
@@ -34,7 +33,7 @@ oc, pc = c["one_step"], c["premise"]
 torch = _lm.setup_torch(c)
 train_tok, val_tok, vocab = _lm.load_corpus(snakemake.input.corpus, c["corpus"]["val_fraction"])
 cfg = _lm.model_config(c, vocab)
-sweeps = {d["log10_eps"]: d for d in (json.loads(Path(p).read_text()) for p in snakemake.input.sweeps)}
+sweeps = {d["log10_eps"]: d for d in (_common.read_json(p) for p in snakemake.input.sweeps)}
 B_run = int(pc["B"])
 eta_run = next(r for r in sweeps[-8]["rows"] if r["B"] == B_run)["eta"]
 steps = lm.n_steps(c["token_budget"], B_run, cfg.ctx)

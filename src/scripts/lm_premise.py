@@ -8,12 +8,8 @@ distributions of |g| (mean of the K minibatch gradients), sigma/sqrt(B) (their s
 and sqrt(v_hat). Writes results/lm/premise.npz and results/lm_premise.json.
 """
 
-from pathlib import Path
-
 import _common
 import _lm
-
-import json
 
 import numpy as np
 
@@ -25,7 +21,7 @@ pc = c["premise"]
 torch = _lm.setup_torch(c)
 train_tok, val_tok, vocab = _lm.load_corpus(snakemake.input.corpus, c["corpus"]["val_fraction"])
 cfg = _lm.model_config(c, vocab)
-sweeps = {d["log10_eps"]: d for d in (json.loads(Path(p).read_text()) for p in snakemake.input.sweeps)}
+sweeps = {d["log10_eps"]: d for d in (_common.read_json(p) for p in snakemake.input.sweeps)}
 B = int(pc["B"])
 thr = 10.0 ** np.asarray(pc["log10_thresholds"], dtype=float)
 steps = lm.n_steps(c["token_budget"], B, cfg.ctx)

@@ -10,12 +10,8 @@ replicate-mean validation loss at those points. Writes results/lm/sqrt_rule.npz 
 results/lm_sqrt_rule.json.
 """
 
-from pathlib import Path
-
 import _common
 import _lm
-
-import json
 
 import numpy as np
 
@@ -27,7 +23,7 @@ qc = c["sqrt_rule"]
 _lm.setup_torch(c)
 train_tok, val_tok, vocab = _lm.load_corpus(snakemake.input.corpus, c["corpus"]["val_fraction"])
 cfg = _lm.model_config(c, vocab)
-sweeps = {d["log10_eps"]: d for d in (json.loads(Path(p).read_text()) for p in snakemake.input.sweeps)}
+sweeps = {d["log10_eps"]: d for d in (_common.read_json(p) for p in snakemake.input.sweeps)}
 Bs = sorted(int(b) for b in qc["B"])
 B_ref = Bs[-1]
 eps_ref = 10.0 ** qc["log10_eps_ref"]

@@ -7,7 +7,6 @@ first grid is centred on this eps's entry of config lm.sweep.lr_centre; each nex
 optimum times sqrt(B ratio). Writes results/lm/sweep_eps<log10 eps>.json (per B: fit, grid, losses; CPU times go to the log).
 """
 
-from pathlib import Path
 
 import _common
 import _lm
