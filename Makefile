@@ -1,5 +1,6 @@
 # Two commands on a fresh machine:
-#   make paper   set up .venv from requirements.lock, make sure TeX is there, build paper/paper.pdf
+#   make paper   set up .venv from requirements.lock (+ torch), make sure TeX and the language model's
+#                corpus are there, build paper/paper.pdf
 #   make test    the same set-up, then the test suite
 #   make report  make paper, then report.html (every figure captioned, by paper section)
 PYTHON ?= python3
@@ -11,12 +12,12 @@ CORES ?= 4
 # under a second Python, for which no CPU wheel of the pinned torch may be at hand).
 TORCH ?= 1
 
-.PHONY: paper test test-fast report setup tex torch lock clean
+.PHONY: paper test test-fast report setup tex torch corpus lock clean
 
-paper: setup tex
+paper: setup tex torch corpus
 	$(BIN)/snakemake --cores $(CORES)
 
-test: setup tex
+test: setup tex corpus
 	ADAMEPS_TORCH=$(TORCH) $(BIN)/python -m pytest
 
 # The fast subset CI also runs under a second Python version (`make PYTHON=python3.13 VENV=.venv-3.13 test-fast`):
@@ -42,6 +43,10 @@ $(VENV)/.installed: requirements.lock requirements-torch.lock pyproject.toml
 
 tex:
 	@tools/ensure-tex.sh
+
+# The language model's corpus: Debian's bible-kjv-text and its reader bible-kjv.
+corpus:
+	@tools/ensure-corpus.sh
 
 # torch (CPU build, requirements-torch.lock) is part of `make setup`; this target is kept for
 # scripts that still call it (.ci/run did) and only makes sure the set-up is done.

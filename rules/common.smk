@@ -66,3 +66,19 @@ def sweep_params(cfg, tag):
     job = {k: v for k, v in cfg.items() if k != "log10_eps"}
     job["log10_eps"] = None if tag == "none" else cfg["log10_eps"][eps_tags(cfg).index(tag)]
     return job
+
+
+# Language-model jobs (rules/language_model.smk, which defines LM, LM_EPS, LM_TAGS, LM_COMMON).
+def lm_sweep_params(tag):
+    """One sweep job's settings: its own eps and first grid centre, so that adding an eps reruns no other job."""
+    i = LM_TAGS.index(tag)
+    job = {k: v for k, v in LM["sweep"].items() if k not in ("log10_eps", "lr_centre")}
+    return {**job, "log10_eps": LM_EPS[i], "lr_centre": LM["sweep"]["lr_centre"][i]}
+
+
+def lm_params(section):
+    return {**LM_COMMON, section: LM[section], "sweep": {"refine_ratio": LM["sweep"]["refine_ratio"]}}
+
+
+def lm_runtime(minutes):
+    return lambda w: minutes * (60 if LM["device"] == "cpu" and LM["token_budget"] > 10**6 else 1)

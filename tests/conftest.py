@@ -68,6 +68,15 @@ def require_torch():
     return torch
 
 
+def require_corpus():
+    """The language model's corpus (Debian's bible-kjv-text, read by bible-kjv's `bible`)."""
+    if shutil.which("bible") is None:
+        msg = "corpus missing: run tools/ensure-corpus.sh (make test does)"
+        if os.environ.get("CI"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+
+
 def snakemake(cwd: Path, *args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess:
     """Run ``python -m snakemake *args`` in ``cwd`` with the test config; return the completed process."""
     cmd = [sys.executable, "-m", "snakemake", "--configfile", TEST_CONFIG, *args]

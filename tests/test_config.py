@@ -157,7 +157,7 @@ def test_check_cli_names_the_line(tmp_path):
 
 SCHEMA_KEYWORDS = {
     "$schema", "description", "type", "additionalProperties", "required", "properties", "patternProperties",
-    "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minItems", "maxItems", "uniqueItems",
+    "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minItems", "maxItems", "uniqueItems", "minLength", "maxLength",
     "items", "enum", "pattern", "minProperties", "if", "then", "else", "not",
 }
 

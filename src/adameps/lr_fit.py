@@ -38,9 +38,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import math
+
 import numpy as np
 
-__all__ = ["LrFit", "FLAGS", "fit_optimal_lr", "objective", "refine_minimum", "fits_to_arrays"]
+__all__ = ["LrFit", "FLAGS", "fit_optimal_lr", "objective", "refine_minimum", "fits_to_arrays", "two_stage_search",
+           "bracket_and_refine", "scaling_baselines"]
 
 FLAGS = ("ok", "not_refined", "edge_low", "edge_high", "all_diverged")
 
@@ -259,3 +262,97 @@ def two_stage_search(train, centre, coarse=13, span_decades=6.0, fine=16, fine_h
     keep = np.concatenate([[True], np.diff(lrs) > 0])  # the fine grid may repeat a coarse point
     lrs, losses = lrs[keep], losses[keep]
     return fit_optimal_lr(lrs, losses, window=3, n_boot=n_boot, seed=seed), lrs, losses
+
+
+def bracket_and_refine(train, centre, n_initial=4, ratio=2.0, max_extend=4, refine_ratio=math.sqrt(2.0),
+                       n_boot=200, seed=0):
+    r"""Measure :math:`\eta^*` of ``train`` on a grid grown until the minimum is bracketed, then refined.
+
+    ``train(lrs) -> losses`` of shape ``(len(lrs), n_rep)`` (``+inf`` = diverged; each learning rate's
+    result must not depend on the others in the call). Stage 1: ``n_initial`` learning rates a factor
+    ``ratio`` apart, centred on ``centre``. Stage 2: while the seed-mean minimum (:func:`objective`) is
+    on the first/last point (or every point diverged), add one point a factor ``ratio`` beyond that
+    edge, at most ``max_extend`` times. Stage 3: add the two points a factor ``refine_ratio`` either
+    side of the grid minimum, so the parabola of :func:`fit_optimal_lr` is fitted at spacing
+    :math:`\ln` ``refine_ratio`` (0.35 by default). Returns ``(fit, lrs, losses)`` with ``lrs`` sorted.
+
+    >>> f = lambda lrs: np.exp(np.log(np.asarray(lrs)[:, None] / 0.3) ** 2) + np.zeros((1, 2))
+    >>> fit, lrs, _ = bracket_and_refine(f, centre=0.01, n_boot=0)
+    >>> fit.flag, round(fit.eta, 3), len(lrs)
+    ('ok', 0.3, 10)
+    """
+    if not (np.isfinite(centre) and centre > 0):
+        raise ValueError(f"centre must be a positive finite learning rate, got {centre!r}")
+    if n_initial < 2 or not ratio > 1 or not refine_ratio > 1:
+        raise ValueError("need n_initial >= 2, ratio > 1 and refine_ratio > 1")
+    lrs = centre * ratio ** (np.arange(n_initial) - (n_initial - 1) / 2.0)
+    losses = np.asarray(train(lrs), dtype=float)
+
+    def add(new):
+        nonlocal lrs, losses
+        new = np.asarray([x for x in new if not np.any(np.isclose(lrs, x, rtol=1e-9))])
+        if new.size == 0:
+            return
+        lrs = np.concatenate([lrs, new])
+        losses = np.concatenate([losses, np.asarray(train(new), dtype=float)])
+        order = np.argsort(lrs, kind="stable")
+        lrs, losses = lrs[order], losses[order]
+
+    for _ in range(int(max_extend)):
+        F = objective(losses)
+        if not np.any(np.isfinite(F)):
+            add([lrs[0] / ratio])
+            continue
+        i = int(np.argmin(F))
+        if i == 0:
+            add([lrs[0] / ratio])
+        elif i == lrs.size - 1:
+            add([lrs[-1] * ratio])
+        else:
+            break
+    F = objective(losses)
+    if np.any(np.isfinite(F)):
+        best = lrs[int(np.argmin(F))]
+        add([best / refine_ratio, best * refine_ratio])
+    return fit_optimal_lr(lrs, losses, window=3, n_boot=n_boot, seed=seed), lrs, losses
+
+
+def scaling_baselines(B, log_eta):
+    r"""Least-squares fits of no-information rules to a measured :math:`\log\eta^*(B)`.
+
+    Rules (in :math:`\log\eta`): ``constant`` :math:`c`; ``sqrt`` :math:`c + \tfrac12 \log B`;
+    ``linear_cap`` :math:`\min(c + \log B, \log\eta_{cap})` (linear scaling up to a cap; both fitted,
+    the cap by exhaustive search over the break between measured points); ``power``
+    :math:`c + \alpha \log B` (free exponent). Returns ``{rule: {"rms": rms log residual,
+    "params": ..., "pred": log eta predicted at B}}``; ``power`` also gives ``alpha``.
+
+    >>> r = scaling_baselines([1, 4, 16], np.log([1.0, 2.0, 4.0]))
+    >>> round(r["sqrt"]["rms"], 12), round(r["power"]["alpha"], 6)
+    (0.0, 0.5)
+    """
+    x = np.log(np.asarray(B, dtype=float))
+    y = np.asarray(log_eta, dtype=float)
+    if x.size != y.size or x.size < 2 or not np.all(np.isfinite(y)):
+        raise ValueError("B and log_eta must be finite arrays of the same length >= 2")
+    out = {}
+
+    def rec(name, pred, **params):
+        out[name] = {"rms": float(np.sqrt(np.mean((y - pred) ** 2))), "pred": pred, "params": params}
+
+    rec("constant", np.full_like(y, y.mean()), c=float(y.mean()))
+    c = float(np.mean(y - 0.5 * x))
+    rec("sqrt", c + 0.5 * x, c=c)
+    best = None
+    for k in range(1, x.size + 1):  # the first k points on the linear branch, the rest on the cap
+        c = float(np.mean(y[:k] - x[:k]))
+        cap = float(np.mean(y[k:])) if k < x.size else float(np.max(c + x))
+        cap = max(cap, float(c + x[k - 1]))
+        pred = np.minimum(c + x, cap)
+        r = float(np.sum((y - pred) ** 2))
+        if best is None or r < best[0]:
+            best = (r, pred, c, cap)
+    rec("linear_cap", best[1], c=best[2], log_cap=best[3])
+    alpha, c = np.polyfit(x, y, 1) if np.ptp(x) > 0 else (0.0, float(y.mean()))
+    rec("power", c + alpha * x, c=float(c), alpha=float(alpha))
+    out["power"]["alpha"] = float(alpha)
+    return out

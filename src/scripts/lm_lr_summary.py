@@ -1,0 +1,70 @@
+"""Rule `lm_lr_summary`: eta*(B, eps) of the language model against the no-information rules.
+
+Reads results/lm/sweep_eps<k>.json; per eps fits a constant, a sqrt(B) rule, linear-up-to-a-cap and
+a free power law to log eta*(B) (adameps.lr_fit.scaling_baselines), with the exponent's error bar
+from redrawing log eta* within its bootstrap error. Writes results/lm_lr.json and results/lm/lr.npz.
+"""
+
+import _common
+
+import numpy as np
+
+from adameps.lr_fit import scaling_baselines
+
+log = _common.setup(snakemake)
+docs = sorted((_common.read_json(p) for p in snakemake.input.sweeps), key=lambda d: d["eps"])
+B = np.array([r["B"] for r in docs[0]["rows"]], dtype=float)
+eps = np.array([d["eps"] for d in docs])
+log_eta = np.array([[r["log_eta"] for r in d["rows"]] for d in docs])
+se = np.array([[r["log_eta_se"] if r["log_eta_se"] is not None else np.nan for r in d["rows"]] for d in docs])
+bracketed = np.array([[r["flag"] == "ok" for r in d["rows"]] for d in docs])
+best_loss = np.array([[r["best_loss"] for r in d["rows"]] for d in docs])
+n_lr = np.array([[len(r["lrs"]) for r in d["rows"]] for d in docs])
+v = _common.Values()
+v.add("n_b", B.size, "batch sizes of the lr sweeps", fmt="int")
+v.add("b_min", int(B.min()), "smallest batch size (sequences)", fmt="int")
+v.add("b_max", int(B.max()), "largest batch size (sequences)", fmt="int")
+v.add("n_eps", eps.size, "eps values of the lr sweeps", fmt="int")
+v.add("n_params", docs[0]["n_params"], "parameters of the default language model", fmt="int")
+v.add("replicates", docs[0]["replicates"], "(data seed, init seed) replicates per learning rate", fmt="int")
+v.add("bracketed_fraction", bracketed.mean(), "fraction of (B, eps) whose minimum is bracketed and refined", fmt="pct", digits=3)
+v.add("n_lr_mean", n_lr.mean(), "mean number of learning rates per (B, eps)", digits=2)
+v.add("log_eta_se_median", float(np.nanmedian(se)), "median bootstrap standard error of log eta*", digits=2)
+rng = np.random.default_rng(0)
+rules = ("constant", "sqrt", "linear_cap", "power")
+rms = np.zeros((eps.size, len(rules)))
+alpha, alpha_se, preds = np.zeros(eps.size), np.zeros(eps.size), np.zeros((eps.size, len(rules), B.size))
+for j, d in enumerate(docs):
+    fits = scaling_baselines(B, log_eta[j])
+    for r, name in enumerate(rules):
+        rms[j, r] = fits[name]["rms"]
+        preds[j, r] = fits[name]["pred"]
+    alpha[j] = fits["power"]["alpha"]
+    s = np.where(np.isfinite(se[j]), se[j], 0.0)
+    draws = [np.polyfit(np.log(B), log_eta[j] + rng.standard_normal(B.size) * s, 1)[0] for _ in range(400)]
+    alpha_se[j] = float(np.std(draws, ddof=1))
+    tag = f"e{abs(d['log10_eps'])}"
+    for r, name in enumerate(rules):
+        v.add(f"{tag}_{name}_rms".replace("linear_cap", "lincap"), rms[j, r],
+              f"eps=1e{d['log10_eps']}: rms of log(eta*) about the fitted {name} rule", digits=2)
+    v.add(f"{tag}_alpha", alpha[j], f"eps=1e{d['log10_eps']}: fitted exponent of eta* ~ B^alpha", digits=2)
+    v.add(f"{tag}_alpha_se", alpha_se[j], f"eps=1e{d['log10_eps']}: error of that exponent (log eta* redrawn within its bootstrap error)", digits=1)
+    v.add(f"{tag}_eta_bmin", float(np.exp(log_eta[j, 0])), f"eps=1e{d['log10_eps']}: eta* at the smallest B")
+    v.add(f"{tag}_eta_bmax", float(np.exp(log_eta[j, -1])), f"eps=1e{d['log10_eps']}: eta* at the largest B")
+    v.add(f"{tag}_loss_bmin", best_loss[j, 0], f"eps=1e{d['log10_eps']}: validation loss at eta*, smallest B", digits=3)
+    v.add(f"{tag}_loss_bmax", best_loss[j, -1], f"eps=1e{d['log10_eps']}: validation loss at eta*, largest B", digits=3)
+    log.info("eps=%g: alpha=%.3f +- %.3f; rms %s", d["eps"], alpha[j], alpha_se[j], dict(zip(rules, rms[j].round(3))))
+ratio = log_eta[-1] - log_eta[0]
+v.add("ratio_max_eps_bmin", float(np.exp(ratio[0])), "eta*(largest eps) / eta*(eps=1e-8) at the smallest B", digits=2)
+v.add("ratio_max_eps_bmax", float(np.exp(ratio[-1])), "eta*(largest eps) / eta*(eps=1e-8) at the largest B", digits=2)
+l10 = [d["log10_eps"] for d in docs]
+i8, i5 = l10.index(-8), l10.index(-5)  # the schema requires both in lm.sweep.log10_eps
+d58 = log_eta[i5] - log_eta[i8]
+d58_se = np.sqrt(np.nan_to_num(se[i5]) ** 2 + np.nan_to_num(se[i8]) ** 2)
+v.add("e5_vs_e8_max_abs_log", float(np.max(np.abs(d58))), "largest |log eta*(1e-5) - log eta*(1e-8)| over B", digits=2)
+v.add("e5_vs_e8_max_z", float(np.max(np.abs(d58) / np.maximum(d58_se, 1e-12))), "largest |difference| / its error over B", digits=2)
+_common.write_npz(snakemake.output.npz, B=B, eps=eps, log_eta=log_eta, log_eta_se=np.nan_to_num(se, nan=-1.0),
+                  bracketed=bracketed, best_loss=best_loss, rules=np.array(rules), baseline_pred=preds, rms=rms,
+                  alpha=alpha, alpha_se=alpha_se)
+_common.write_results(snakemake.output.json, namespace="lmlr", snakemake=snakemake, script=__file__, values=v,
+                      params={"eps": eps.tolist(), "B": B.tolist()})

@@ -1,0 +1,75 @@
+"""The language-model rules on the test config: the measurements are finite, bracketed and
+reproducible (two builds from clean give byte-identical results)."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from conftest import copy_tree, require_corpus, snakemake
+
+pytestmark = pytest.mark.slow
+
+TARGETS = ["results/lm_corpus.json", "results/lm_lr.json", "results/lm_premise.json", "results/lm_switch.json",
+           "results/lm_sqrt_rule.json", "results/lm_one_step.json", "figures/lm_premise.pdf"]
+
+
+def _build(root):
+    snakemake(root, "--cores", "2", *TARGETS)
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted((root / "results").rglob("*")) if p.is_file() and "lm" in p.as_posix()}
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory):
+    require_corpus()
+    pytest.importorskip("torch")
+    a = copy_tree(tmp_path_factory.mktemp("lm1") / "repo")
+    b = copy_tree(tmp_path_factory.mktemp("lm2") / "repo")
+    return a, _build(a), _build(b)
+
+
+def test_values_finite(builds):
+    root, files, _ = builds
+    for name in TARGETS[:-1]:
+        doc = json.loads((root / name).read_text())
+        assert doc["values"], name
+        for key, entry in doc["values"].items():
+            assert isinstance(entry["value"], (int, float)) and math.isfinite(entry["value"]), f"{name}:{key}"
+
+
+def test_sweeps_bracketed_and_refined(builds):
+    root, _, _ = builds
+    sweeps = sorted((root / "results/lm").glob("sweep_eps*.json"))
+    assert len(sweeps) >= 3
+    for path in sweeps:
+        doc = json.loads(path.read_text())
+        for row in doc["rows"]:
+            assert row["flag"] == "ok", f"{path.name} B={row['B']}: {row['flag']}"
+            lrs = np.array(row["lrs"])
+            mean = np.array([np.mean(r) if None not in r else np.inf for r in row["losses"]])
+            i = int(np.argmin(mean))
+            assert 0 < i < lrs.size - 1 and lrs[i - 1] < row["eta"] < lrs[i + 1]  # bracketed
+            assert np.log(lrs[i + 1] / lrs[i]) < 0.36  # refined at spacing ln sqrt(2)
+            assert row["log_eta_se"] is not None and row["log_eta_se"] >= 0
+    lr = json.loads((root / "results/lm_lr.json").read_text())["values"]
+    assert lr["bracketed_fraction"]["value"] == 1.0
+
+
+def test_premise_shares_are_shares(builds):
+    root, _, _ = builds
+    with np.load(root / "results/lm/premise.npz") as z:
+        sh = z["e8_shares"]
+        assert np.all((sh >= 0) & (sh <= 1))
+        # a larger threshold never has a smaller share
+        assert np.all(np.diff(sh, axis=-1) >= 0)
+        q = z["e8_quant"]
+        assert np.all(np.isfinite(q)) and np.all(q >= 0)
+
+
+def test_reproducible(builds):
+    _, a, b = builds
+    assert a.keys() == b.keys() and len(a) >= 8
+    differ = [k for k in a if a[k] != b[k]]
+    assert not differ, differ
