@@ -157,8 +157,9 @@ def test_check_cli_names_the_line(tmp_path):
 
 SCHEMA_KEYWORDS = {
     "$schema", "description", "type", "additionalProperties", "required", "properties", "patternProperties",
-    "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minItems", "maxItems", "uniqueItems", "minLength", "maxLength",
-    "items", "enum", "pattern", "minProperties", "if", "then", "else", "not",
+    "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minItems", "maxItems", "uniqueItems",
+    "minLength", "maxLength", "items", "enum", "pattern", "minProperties", "if", "then", "else", "not",
+    "allOf", "anyOf", "oneOf", "contains", "const",
 }
 
 
@@ -167,9 +168,12 @@ def _schema_nodes(node, path="schema"):
     for key in ("properties", "patternProperties"):
         for name, sub in node.get(key, {}).items():
             yield from _schema_nodes(sub, f"{path}.{key}.{name}")
-    for key in ("items", "if", "then", "else", "not", "additionalProperties"):
+    for key in ("items", "if", "then", "else", "not", "additionalProperties", "contains"):
         if isinstance(node.get(key), dict):
             yield from _schema_nodes(node[key], f"{path}.{key}")
+    for key in ("allOf", "anyOf", "oneOf"):
+        for i, sub in enumerate(node.get(key, [])):
+            yield from _schema_nodes(sub, f"{path}.{key}[{i}]")
 
 
 def test_schema_has_no_junk_keys():
