@@ -294,3 +294,19 @@ def test_eta_star_multistep_bad_input():
         ms.eta_star_multistep([1.0], [1.0], [1.0], "sign", [-1.0], 5)
     with pytest.raises(ValueError, match="lr_lo"):
         ms.eta_star_multistep([1.0], [1.0], [1.0], "sign", [1.0], 5, lr_lo=1.0, lr_hi=0.1)
+
+
+def test_closure_moment_table_accuracy():
+    # the closure's spline table of the moments: measured below 5e-6 relative (m1, m2) and 2e-6
+    # absolute (dm1/da) over |a| <= 200, 1e-9 <= b <= 1e5
+    rng = np.random.default_rng(1)
+    a = np.concatenate([rng.normal(size=3000) * 5, 10 ** rng.uniform(-5, 2.3, 3000)])
+    b = 10 ** rng.uniform(-9, 5, size=a.size)
+    for kind in ("softsign", "adam"):
+        m1, m2 = moments(kind, a, b)
+        t1, t2, d1 = ms._tabulated_moments(kind, a, b)
+        d = 1e-5
+        e1 = (moments(kind, a + d, b)[0] - moments(kind, a - d, b)[0]) / (2 * d)
+        assert np.max(np.abs(t1 - m1) / np.abs(m1)) < 1e-5
+        assert np.max(np.abs(t2 - m2) / m2) < 1e-5
+        assert np.max(np.abs(d1 - e1)) < 5e-6
