@@ -7,26 +7,19 @@
   Adam's first step and of softsign.
 """
 
-import sys
-from pathlib import Path
+import _common
 
-sys.path.insert(0, str(Path(__file__).parent))
-import _common  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-import matplotlib  # noqa: E402
+from adameps import plotting
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from adameps import plotting  # noqa: E402
-
-_common.setup(snakemake)  # noqa: F821
+_common.setup(snakemake)
 plotting.use_style()
-P, out = snakemake.params, snakemake.output  # noqa: F821
+P, out = snakemake.params, snakemake.output
 MODEL = {"nqm": "NQM", "softmax": "digits, softmax", "mlp": "digits, MLP"}
 OPT = {"adam": "Adam", "softsign": "SoftSignSGD", "sign": "SignSGD", "sgd": "SGD", "atan2": "Adam-atan2"}
-with np.load(snakemake.input.npz) as d:  # noqa: F821
+with np.load(snakemake.input.npz) as d:
     data = {k: d[k] for k in d.files}
 
 

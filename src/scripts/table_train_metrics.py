@@ -7,16 +7,12 @@ curve (-- where there is none); the fraction of bracketed minima. Every cell is 
 (rule `numbers` defines them from results/train.json), so the table holds no literal values.
 """
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parent))
-import _common  # noqa: E402
+import _common
 
 
-_common.setup(snakemake)  # noqa: F821
-doc = _common.read_results(snakemake.input.json)  # noqa: F821
-P = snakemake.params  # noqa: F821
+_common.setup(snakemake)
+doc = _common.read_results(snakemake.input.json)
+P = snakemake.params
 MODEL = {"nqm": "NQM", "softmax": "digits softmax", "mlp": "digits MLP"}
 OPT = {"adam": "Adam", "softsign": "SoftSign", "sign": "Sign", "sgd": "SGD", "atan2": "Adam-atan2"}
 
@@ -49,4 +45,4 @@ for arm in P.arms:
         cells += [cell(f"{row}_surge_meas"), cell(f"{row}_exact_surge_pred"), cell(f"{row}_bracketed")]
         lines.append(" & ".join(cells) + r" \\")
 lines += [r"\bottomrule", r"\end{tabular}"]
-_common.write_bytes(snakemake.output[0], ("\n".join(lines) + "\n").encode())  # noqa: F821
+_common.write_bytes(snakemake.output[0], ("\n".join(lines) + "\n").encode())

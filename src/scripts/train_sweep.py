@@ -2,33 +2,30 @@
 (an "arm" of config `train.problems`, or a step-budget arm), by real multi-step training, and the
 one-step theory's predictions for the same (B, eps).
 
-Writes results/train/<arm>_eps<k>.csv (tidy: one row per B, lr, seed with the final loss, the config
-and the seed; eps is `nan` for SignSGD and SGD, which have none) and results/train/<arm>_eps<k>.json
+Writes results/train/<arm>_eps<log10 eps>.csv (tidy: one row per B, lr, seed with the final loss,
+the config and the seed; eps is `nan` for SignSGD and SGD, which have none; their files end in
+`_epsnone`) and results/train/<arm>_eps<log10 eps>.json
 (per B: fit, flags, theory curves; the theory inputs' summary).
 """
 
-import sys
-from pathlib import Path
+import _common
 
-sys.path.insert(0, str(Path(__file__).parent))
-import _common  # noqa: E402
+import io
+import json
+import math
 
-import io  # noqa: E402
-import json  # noqa: E402
-import math  # noqa: E402
+import numpy as np
 
-import numpy as np  # noqa: E402
+from adameps import theory_inputs as ti
+from adameps import training
+from adameps.lr_fit import two_stage_search
 
-from adameps import theory_inputs as ti  # noqa: E402
-from adameps import training  # noqa: E402
-from adameps.lr_fit import two_stage_search  # noqa: E402
-
-log = _common.setup(snakemake)  # noqa: F821
-p = snakemake.params  # noqa: F821
-arm, model, cfg = snakemake.wildcards.problem, p.model, p.problem  # noqa: F821
+log = _common.setup(snakemake)
+p = snakemake.params
+arm, model, cfg = snakemake.wildcards.problem, p.model, p.problem
 optimizer = cfg["optimizer"]
 has_eps = optimizer in ("adam", "softsign")
-eps = 10.0 ** cfg["log10_eps"][int(snakemake.wildcards.k)] if has_eps else None  # noqa: F821
+eps = 10.0 ** cfg["log10_eps"] if has_eps else None
 B_values = [float(B) for B in cfg["B"]]
 seeds = list(range(p.seeds))
 common = dict(optimizer=optimizer, eps=eps if has_eps else 0.0, beta1=p.beta1, beta2=p.beta2,
@@ -65,7 +62,7 @@ for i, B in enumerate(B_values):
     log.info("B=%g: eta*=%.4g (%s), theory %.4g", B, fit.eta, fit.flag, theory["exact"][i])
 
 info = {k: (v if not isinstance(v, float) or math.isfinite(v) else None) for k, v in inputs.info.items()}
-_common.write_bytes(snakemake.output.csv, csv.getvalue().encode())  # noqa: F821
+_common.write_bytes(snakemake.output.csv, csv.getvalue().encode())
 doc = {"problem": arm, "model": model, "optimizer": optimizer, "eps": eps, "steps": cfg["steps"],
-       "inputs": info, "params": {k: v for k, v in snakemake.params.items()}, "rows": rows}  # noqa: F821
-_common.write_bytes(snakemake.output.json, (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode())  # noqa: F821
+       "inputs": info, "params": {k: v for k, v in snakemake.params.items()}, "rows": rows}
+_common.write_bytes(snakemake.output.json, (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode())
