@@ -1,0 +1,118 @@
+"""Rule `multistep_summary`: hold the multi-step theory against the measured eta*(B, eps) of the training sweeps.
+
+Per NQM arm (and step-budget arm): the share of settings (B, eps) whose measured optimum lies within the
+issue's factor of the multi-step prediction (1.25 for the stateless SignSGD, SoftSignSGD and SGD, 2 for Adam
+and Adam-atan2), the median |log ratio|, and whether the trend in B has the right sign on each eps curve
+(sign of Spearman's rho of eta(B), measured against predicted), for the multi-step theory, the travel-and-
+floor law and, as the baseline, the one-step theory of the sweep. Over every setting of every arm, the share
+within a factor two of the best available theory (multi-step on the NQM, one-step on digits).
+Writes results/multistep.json (named values -> macros) and results/multistep.npz (curves for the figures).
+"""
+
+import _common
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from adameps import theory_inputs as ti
+
+log = _common.setup(snakemake)
+P = snakemake.params
+sweeps = {Path(p).name: json.loads(Path(p).read_text()) for p in snakemake.input.sweeps}
+preds = {Path(p).name: json.loads(Path(p).read_text()) for p in snakemake.input.predictions}
+values, arrays = _common.Values(digits=2), {}
+v = values.add
+STATELESS = ("sign", "softsign", "sgd")
+
+
+def key(arm):
+    return arm.replace("_", "")
+
+
+def one_step(row, optimizer):
+    """The sweep's one-step theory: Adam's own first step where stored, else the matching map."""
+    return row.get("theory_adam", row["theory_exact"]) if optimizer == "adam" else row["theory_exact"]
+
+
+def trend(B, eta):
+    r = ti.spearman(B, eta)
+    return 0 if not np.isfinite(r) or abs(r) < 1e-12 else int(np.sign(r))
+
+
+overall_ok, overall_n = 0, 0
+closure = []
+for arm in P.arms:
+    files = sorted(f for f in preds if f.startswith(f"{arm}_eps") and preds[f]["problem"] == arm)
+    if not files:
+        continue
+    docs = sorted((preds[f] for f in files), key=lambda d: d["eps"] or 0.0)
+    meas_docs = {sweeps[f]["eps"]: sweeps[f] for f in files}
+    optimizer = docs[0]["optimizer"]
+    factor = P.targets["stateless_factor"] if optimizer in STATELESS else P.targets["adam_factor"]
+    K = key(arm)
+    B = np.array([r["B"] for r in docs[0]["rows"]])
+    eps = np.array([np.nan if d["eps"] is None else d["eps"] for d in docs])
+    meas = np.array([[r["eta"] for r in meas_docs[d["eps"]]["rows"]] for d in docs])
+    ok = np.array([[r["flag"] == "ok" for r in meas_docs[d["eps"]]["rows"]] for d in docs])
+    log_se = np.array([[np.nan if r["log_eta_se"] is None else r["log_eta_se"] for r in meas_docs[d["eps"]]["rows"]]
+                       for d in docs])
+    multi = np.array([[np.nan if r["eta_multistep"] is None else r["eta_multistep"] for r in d["rows"]] for d in docs])
+    law = np.array([[np.nan if r["eta_law"] is None else r["eta_law"] for r in d["rows"]] for d in docs])
+    one = np.array([[one_step(r, optimizer) for r in meas_docs[d["eps"]]["rows"]] for d in docs])
+    arrays |= {f"{arm}_{k}": x for k, x in dict(B=B, eps=eps, eta=meas, ok=ok, log_se=log_se, multistep=multi,
+                                                 law=law, one_step=one).items()}
+    arrays[f"{arm}_steps"] = np.array(docs[0]["steps"])
+    v(f"{K}_factor", factor, f"{arm}: the agreement factor of the issue's target", "sig", 3)
+    v(f"{K}_n_settings", int(meas.size), f"{arm}: settings (B, eps)", "int")
+    v(f"{K}_n_bracketed", int(ok.sum()), f"{arm}: settings whose measured minimum is bracketed", "int")
+    for name, pred in (("multi", multi), ("law", law), ("one", one)):
+        if not np.isfinite(pred).any():
+            continue
+        r = np.abs(np.log(meas / pred))
+        within = r < np.log(factor)
+        v(f"{K}_{name}_within", float(np.mean(within)),
+          f"{arm}: share of settings with measured eta* within a factor {factor:g} of the {name} prediction", "pct", 3)
+        v(f"{K}_{name}_within_two", float(np.mean(r < np.log(2.0))),
+          f"{arm}: share of settings within a factor 2 of the {name} prediction", "pct", 3)
+        v(f"{K}_{name}_median_abs_log", float(np.median(r)), f"{arm}: median |log(measured/{name})|", "sig", 2)
+        v(f"{K}_{name}_max_abs_log", float(np.max(r)), f"{arm}: max |log(measured/{name})|", "sig", 2)
+        agree = [trend(B, m) == trend(B, p) for m, p in zip(meas, pred)]
+        v(f"{K}_{name}_trend_right", int(np.sum(agree)), f"{arm}: eps curves whose trend in B has the right sign ({name})",
+          "int")
+        arrays[f"{arm}_{name}_trend_right"] = np.array(agree)
+    v(f"{K}_n_curves", int(meas.shape[0]), f"{arm}: eps curves", "int")
+    # the worst setting of the multi-step theory, to say why it misses
+    r = np.log(meas / multi)
+    w = np.unravel_index(int(np.nanargmax(np.abs(r))), r.shape)
+    v(f"{K}_worst_log_ratio", float(r[w]), f"{arm}: log(measured/multi-step) at the worst setting", "sig", 2)
+    v(f"{K}_worst_b", float(B[w[1]]), f"{arm}: batch size of the worst setting", "int" if float(B[w[1]]).is_integer() else "sig")
+    if np.isfinite(eps[w[0]]):
+        v(f"{K}_worst_eps", float(eps[w[0]]), f"{arm}: eps of the worst setting", "sci", 1)
+    for d in docs:
+        if d.get("closure_check"):
+            closure.append(d["closure_check"]["rel_diff"])
+    if arm in P.train_arms:
+        overall_ok += int(np.sum(np.abs(r) < np.log(2.0)))
+        overall_n += int(r.size)
+
+# digits arms: the best available theory is the one-step theory
+for f, d in sorted(sweeps.items()):
+    if d["model"] == "nqm" or d["problem"] not in P.train_arms:
+        continue
+    meas = np.array([r["eta"] for r in d["rows"]])
+    pred = np.array([one_step(r, d["optimizer"]) for r in d["rows"]])
+    overall_ok += int(np.sum(np.abs(np.log(meas / pred)) < np.log(2.0)))
+    overall_n += int(meas.size)
+v("all_n_settings", overall_n, "settings of every training arm (NQM and digits)", "int")
+v("all_best_within_two", overall_ok / overall_n,
+  "share of all settings within a factor 2 of the best available theory (multi-step on NQM, one-step on digits)",
+  "pct", 3)
+if closure:
+    v("closure_max_rel_diff", float(np.max(closure)),
+      "SoftSignSGD: max relative difference of the Gaussian closure's expected loss from density evolution "
+      "at the predicted optimum of the largest B", "sig", 2)
+_common.write_results(snakemake.output.json, namespace="multistep", snakemake=snakemake, script=__file__,
+                      values=values)
+_common.write_npz(snakemake.output.npz, **arrays)
