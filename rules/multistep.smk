@@ -26,7 +26,7 @@ rule multistep_predict:
         eps=r"none|-?[0-9.e+-]+",
     params:
         search=MS["search"],
-        check_grid=MS["check_grid"],
+        check=MS["check"],
     log:
         log_of("multistep_predict_{problem}_eps{eps}"),
     benchmark:
@@ -62,6 +62,7 @@ rule multistep_summary:
     input:
         sweeps=TRAIN_JSON,
         predictions=MS_JSON,
+        budget="results/multistep_budget.npz",
         library=LIBRARY,
     output:
         json="results/multistep.json",

@@ -38,7 +38,7 @@ axes = np.atleast_1d(axes).ravel()
 for ax, arm in zip(axes, arms):
     g = lambda k: data[f"{arm}_{k}"]  # noqa: E731
     plotting.plot_train_eta(ax, g("B"), g("eps"), g("eta"), g("log_se"), g("multistep"),
-                            f"NQM, {OPT[optimizer(arm)]}, {int(g('steps'))} steps", colours, g("ok"),
+                            f"NQM, {OPT[optimizer(arm)]}, {int(np.ravel(g('steps'))[0])} steps", colours, g("ok"),
                             labels=None if np.isfinite(g("eps")).all() else [OPT[optimizer(arm)]])
     for e, one in zip(g("eps"), g("one_step")):
         c = colours[float(np.log10(e))] if np.isfinite(e) else plotting.PALETTE["black"]

@@ -3,7 +3,7 @@
 For the NQM arm named by config `multistep.budget.problem` (its dimension and batch-size range), at each eps
 of `multistep.budget.log10_eps` and each T of `multistep.budget.steps`: the minimiser of Adam's expected
 loss after T steps (the v-hat model, adameps.multistep; at T = 1 the exact one-step optimum of Adam's first
-step x/(|x|+eps), which the bias correction makes exact) and the travel-and-floor law of the adam map.
+step x/(|x|+eps), which the bias correction makes exact) and the travel-and-floor law of the adam map; the handover batch size of the sign regimes law per T.
 Writes results/multistep_budget.npz.
 """
 
@@ -35,4 +35,7 @@ for i, eps in enumerate(eps_values):
                                               n_grid=P.search["n_grid"], xtol=P.search["xtol"])[0]
         law[i, j] = ms.eta_travel_floor(h, sigma, theta0, B, T, eps=eps, kind="adam")
         log.info("eps=%g T=%d: eta*_T = %s", eps, T, np.array2string(eta[i, j], precision=4))
-_common.write_npz(snakemake.output.npz, B=B, eps=np.array(eps_values), steps=np.array(steps), eta=eta, law=law)
+handover = np.array([ms.handover_batch(h, sigma, theta0, T) for T in steps])
+log.info("handover batch sizes (sign): %s", handover)
+_common.write_npz(snakemake.output.npz, B=B, eps=np.array(eps_values), steps=np.array(steps), eta=eta, law=law,
+                  handover=handover)

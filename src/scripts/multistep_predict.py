@@ -4,7 +4,8 @@ at the sweep's own step budget T, beside the one-step theory stored in the sweep
 Per B: the minimiser of the expected loss after T steps (adameps.multistep.eta_star_multistep; exact for
 SGD and SignSGD, the Gaussian closure for SoftSignSGD, the v-hat model for Adam and Adam-atan2), the
 travel-and-floor law (eta_travel_floor; none for SGD) and, for SoftSignSGD, the closure's expected loss
-against the exact density evolution at the predicted optimum of the largest B.
+against the exact density evolution at the predicted optimum of the largest B (at the eps of config
+`multistep.check`).
 Writes results/multistep/<arm>_eps<log10 eps>.json.
 """
 
@@ -42,8 +43,10 @@ if law_kind is not None:
     if optimizer == "atan2":
         law = law * 4.0 / math.pi  # its travelling step is atan(1) = pi/4 per unit of sign
 check = None
-if optimizer == "softsign" and np.isfinite(eta[-1]):
-    exact = float(ms.expected_loss(h, sigma, theta0, "softsign", eta[-1], B[-1], steps, eps=eps, grid=P.check_grid)[()])
+checked = any(math.isclose(eps or 0.0, 10.0**x, rel_tol=1e-9) for x in P.check["log10_eps"])
+if optimizer == "softsign" and checked and np.isfinite(eta[-1]):
+    exact = float(ms.expected_loss(h, sigma, theta0, "softsign", eta[-1], B[-1], steps, eps=eps,
+                                   grid=P.check["grid"])[()])
     check = {"B": float(B[-1]), "lr": float(eta[-1]), "closure": float(loss[-1]), "density_evolution": exact,
              "rel_diff": abs(float(loss[-1]) - exact) / exact}
     log.info("closure check at B=%g: %s", B[-1], check)

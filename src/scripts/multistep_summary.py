@@ -92,7 +92,7 @@ for arm in P.arms:
         v(f"{K}_worst_eps", float(eps[w[0]]), f"{arm}: eps of the worst setting", "sci", 1)
     for d in docs:
         if d.get("closure_check"):
-            closure.append(d["closure_check"]["rel_diff"])
+            closure.append((d["eps"], d["closure_check"]))
     if arm in P.train_arms:
         overall_ok += int(np.sum(np.abs(r) < np.log(2.0)))
         overall_n += int(r.size)
@@ -109,10 +109,34 @@ v("all_n_settings", overall_n, "settings of every training arm (NQM and digits)"
 v("all_best_within_two", overall_ok / overall_n,
   "share of all settings within a factor 2 of the best available theory (multi-step on NQM, one-step on digits)",
   "pct", 3)
-if closure:
-    v("closure_max_rel_diff", float(np.max(closure)),
-      "SoftSignSGD: max relative difference of the Gaussian closure's expected loss from density evolution "
-      "at the predicted optimum of the largest B", "sig", 2)
+# how the optimum of Adam moves with the step budget (results/multistep_budget.npz)
+with np.load(snakemake.input.budget) as d:
+    bud = {k: d[k] for k in d.files}
+for i, e in enumerate(bud["eps"]):
+    for j, T in enumerate(bud["steps"]):
+        y = bud["eta"][i, j]
+        tag = f"budget_e{i}_t{int(T)}"
+        jmax = int(np.argmax(y))
+        v(f"{tag}_peak_b", float(bud["B"][jmax]), f"Adam, eps={e:.0e}, T={int(T)}: batch size of the largest eta*_T "
+          "(grid value of a log grid)", "sig", 2)
+        v(f"{tag}_spearman", ti.spearman(bud["B"], y), f"Adam, eps={e:.0e}, T={int(T)}: Spearman rho of eta*_T(B)", "sig", 2)
+        v(f"{tag}_ratio_last_peak", float(y[-1] / y[jmax]), f"Adam, eps={e:.0e}, T={int(T)}: eta*_T at the largest B "
+          "over its maximum", "sig", 2)
+        law = bud["law"][i, j]
+        v(f"{tag}_law_max_abs_log", float(np.max(np.abs(np.log(law / y)))),
+          f"Adam, eps={e:.0e}, T={int(T)}: max over B of |log(law/theory)|", "sig", 2)
+for i, e in enumerate(bud["eps"]):
+    v(f"budget_e{i}_eps", float(e), f"eps of budget curve {i}", "sci", 1)
+v("budget_b_min", float(bud["B"][0]), "smallest batch size of the budget curves", "int")
+v("budget_b_max", float(bud["B"][-1]), "largest batch size of the budget curves", "int")
+for T, Bx in zip(bud["steps"], bud["handover"]):
+    if np.isfinite(Bx):
+        v(f"handover_t{int(T)}", float(Bx), f"NQM, sign: batch size B_x where T beta^2(B_x) = 1 at T={int(T)}", "sig", 2)
+for i, (e, c) in enumerate(sorted(closure, key=lambda x: x[0])):
+    v(f"closure_c{i}_eps", float(e), f"SoftSignSGD: eps of closure check {i}", "sci", 1)
+    v(f"closure_c{i}_rel_diff", float(c["rel_diff"]),
+      f"SoftSignSGD, eps={e:.0e}: relative difference of the Gaussian closure's expected loss from density "
+      f"evolution at the predicted optimum of B={c['B']:g}", "sig", 2)
 _common.write_results(snakemake.output.json, namespace="multistep", snakemake=snakemake, script=__file__,
                       values=values)
 _common.write_npz(snakemake.output.npz, **arrays)
