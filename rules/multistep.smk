@@ -4,6 +4,7 @@
 MS = config["multistep"]
 NQM_ARMS = {arm: cfg for arm, cfg in ARMS.items() if train_model(arm) == "nqm"}
 MS_JSON = [f"results/multistep/{arm}_eps{tag}.json" for arm, cfg in NQM_ARMS.items() for tag in eps_tags(cfg)]
+NQM_TRAIN_JSON = [f"results/train/{arm}_eps{tag}.json" for arm, cfg in NQM_ARMS.items() for tag in eps_tags(cfg)]
 if MS["budget"]["problem"] not in TRAIN or train_model(MS["budget"]["problem"]) != "nqm":
     raise ValueError(
         f"multistep.budget.problem = {MS['budget']['problem']!r} must name an NQM arm of train.problems "
@@ -60,7 +61,7 @@ rule multistep_budget:
 
 rule multistep_summary:
     input:
-        sweeps=TRAIN_JSON,
+        sweeps=NQM_TRAIN_JSON,
         predictions=MS_JSON,
         budget="results/multistep_budget.npz",
         library=LIBRARY,
@@ -69,7 +70,7 @@ rule multistep_summary:
         npz="results/multistep.npz",
     params:
         arms=list(NQM_ARMS),
-        train_arms=list(TRAIN),
+        train_arms=[a for a in TRAIN if train_model(a) == "nqm"],
         targets=MS["targets"],
     log:
         log_of("multistep_summary"),
