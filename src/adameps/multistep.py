@@ -787,15 +787,29 @@ def travel_floor_loss(h, sigma, theta0, lr, B, steps, eps=None, kind="sign"):
     lr = _positive_array("lr", lr)
     Bv = _positive_array("B", B)
     shape = np.broadcast_shapes(lr.shape, Bv.shape)
-    lrK = np.broadcast_to(lr, shape).ravel()[:, None]
-    BK = np.broadcast_to(Bv, shape).ravel()[:, None]
-    s = sigma / np.sqrt(BK)
+    lrK = np.broadcast_to(lr, shape).ravel()
+    BK = np.broadcast_to(Bv, shape).ravel()
+    out = np.empty(lrK.size)
+    for b in np.unique(BK):  # the moments depend on B only: once per batch size
+        sel = BK == b
+        u, c, m20 = _travel_floor_terms(h, sigma, theta0, b, eps, kind)
+        out[sel] = _travel_floor_eval(h, theta0, u, c, m20, lrK[sel], steps)
+    return out.reshape(shape)
+
+
+def _travel_floor_terms(h, sigma, theta0, B, eps, kind):
+    s = sigma / math.sqrt(B)
     b = np.broadcast_to((eps or 0.0) / s, s.shape)
     u = moments(kind, np.abs(h * theta0) / s, b)[0]
     c, m20 = _floor_coefficients(h, s, eps, kind)
-    trav = np.maximum(np.abs(theta0) - lrK * steps * u, 0.0) ** 2
-    floor = np.minimum(lrK * c, lrK * lrK * steps * m20)
-    return (0.5 * h * (trav + floor)).sum(-1).reshape(shape)
+    return u, c, m20
+
+
+def _travel_floor_eval(h, theta0, u, c, m20, lr, steps):
+    lr = np.asarray(lr, float)[:, None]
+    trav = np.maximum(np.abs(theta0) - lr * steps * u, 0.0) ** 2
+    floor = np.minimum(lr * c, lr * lr * steps * m20)
+    return (0.5 * h * (trav + floor)).sum(-1)
 
 
 def eta_travel_floor(h, sigma, theta0, B, steps, eps=None, kind="sign"):
@@ -818,14 +832,16 @@ def eta_travel_floor(h, sigma, theta0, B, steps, eps=None, kind="sign"):
     shape = Bv.shape
     Bv = Bv.ravel()
     h, sigma, theta0 = _check_problem(h, sigma, theta0)
+    steps = _check_steps(steps)
     scale = float(np.max(np.abs(theta0)))
     grid = scale * np.geomspace(1e-6, 1e2, 400) / steps
-    F = travel_floor_loss(h, sigma, theta0, grid[None, :], Bv[:, None], steps, eps, kind)
     out = np.empty(Bv.size)
     for i, b in enumerate(Bv):
-        j = int(np.argmin(F[i]))
+        u, c, m20 = _travel_floor_terms(h, sigma, theta0, float(b), eps, kind)
+        F = _travel_floor_eval(h, theta0, u, c, m20, grid, steps)
+        j = int(np.argmin(F))
         lo, hi = math.log(grid[max(j - 1, 0)]), math.log(grid[min(j + 1, grid.size - 1)])
-        r = minimize_scalar(lambda x: float(travel_floor_loss(h, sigma, theta0, math.exp(x), b, steps, eps, kind)[()]),
+        r = minimize_scalar(lambda x: float(_travel_floor_eval(h, theta0, u, c, m20, [math.exp(x)], steps)[0]),
                             bounds=(lo, hi), method="bounded", options={"xatol": 1e-8})
         out[i] = math.exp(r.x)
     return out.reshape(shape)
