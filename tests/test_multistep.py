@@ -310,3 +310,18 @@ def test_closure_moment_table_accuracy():
         assert np.max(np.abs(t1 - m1) / np.abs(m1)) < 1e-5
         assert np.max(np.abs(t2 - m2) / m2) < 1e-5
         assert np.max(np.abs(d1 - e1)) < 5e-6
+
+
+def test_adam_and_atan2_are_exact_at_one_step():
+    # bias correction: Adam's first step is the adam map, Adam-atan2's is (pi/4) sign
+    h, sigma, th = nqm()
+    lr = np.array([0.01, 0.1, 1.0])
+    for eps in (1e-8, 0.3):
+        got = ms.expected_loss(h, sigma, th, "adam", lr, 16.0, 1, eps=eps)
+        want = [one_step_loss(h, sigma, th, "adam", x, 16.0, eps) for x in lr]
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    got = ms.expected_loss(h, sigma, th, "atan2", lr, 16.0, 1)
+    want = [one_step_loss(h, sigma, th, "sign", x * np.pi / 4, 16.0, 0.0) for x in lr]
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    m, se = mc("adam", [0.05, 0.3], 16.0, 1, 0.3, seeds=4000)
+    assert np.all(np.abs(ms.expected_loss(h, sigma, th, "adam", [0.05, 0.3], 16.0, 1, eps=0.3) - m) < Z_MAX * se)

@@ -474,8 +474,10 @@ def expected_loss(h, sigma, theta0, optimizer, lr, B, steps, eps=None, *, beta1=
         Curvatures (>= 0), noise scales (> 0) and the initial point.
     optimizer : {"sgd", "sign", "softsign", "adam", "atan2"}
         ``"adam"`` is :class:`adameps.training.Adam` (bias-corrected, eps outside the root);
-        with ``beta1 = beta2 = 0`` it is exactly the adam map :math:`x/(|x|+\epsilon)` and is
-        computed by density evolution, otherwise by the v-hat-expectation model.  ``"atan2"`` is
+        with ``beta1 = beta2 = 0``, or for ``steps = 1`` whatever the betas are, it is exactly the
+        adam map :math:`x/(|x|+\epsilon)` and is computed by density evolution, otherwise by the
+        v-hat-expectation model (Adam-atan2 at ``steps = 1``: sign descent with step
+        :math:`\pi\eta/4`).  ``"atan2"`` is
         the same model with the bounded atan2 map.
     lr, B : array_like
         Learning rates and batch sizes (> 0), broadcast together; the result has their shape.
@@ -526,6 +528,13 @@ def expected_loss(h, sigma, theta0, optimizer, lr, B, steps, eps=None, *, beta1=
     lrK = np.broadcast_to(lr, shape).ravel()[:, None]
     BK = np.broadcast_to(B, shape).ravel()[:, None]
     s2d = sigma[None, :] / np.sqrt(BK)  # (K, n)
+    if steps == 1 and optimizer in ("adam", "atan2"):
+        # with bias correction the first step is exact whatever beta1, beta2 are: m-hat = g and
+        # sqrt(v-hat) = |g|, so Adam steps by the adam map g/(|g| + eps) and Adam-atan2 by (pi/4) sign(g)
+        if optimizer == "atan2":
+            optimizer, lr, lrK = "sign", lr * (np.pi / 4), lrK * (np.pi / 4)
+        else:
+            beta1 = beta2 = 0.0
     kind = _kind(optimizer, eps)
     mass = np.ones(1)
     if optimizer == "sgd":
