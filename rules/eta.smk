@@ -26,6 +26,7 @@ rule eta_sweep:
         B=config["eta"]["B"],
         surge_min_strength=config["eta"]["surge_min_strength"],
         table_eps=config["eta"]["table_eps"],
+        window_points_per_decade=config["eta"]["surge_windows"]["points_per_decade"],
     log:
         log_of("eta_sweep_{family}"),
     benchmark:
@@ -123,7 +124,8 @@ rule fig_eta_sqrt_rule:
         "../src/scripts/fig_eta_sqrt_rule.py"
 
 
-# The post's condition u^T H u > tr H holds, and yet no surge: a two-coordinate instance.
+# The post's condition u^T H u > tr H holds, and yet no surge: a two-coordinate instance; and an
+# instance where eps creates a surge SignSGD does not have (problems.eps_creates_surge).
 rule eta_no_surge:
     input:
         library=LIBRARY,
@@ -132,6 +134,8 @@ rule eta_no_surge:
     params:
         no_surge=config["eta"]["no_surge"],
         surge_min_strength=config["eta"]["surge_min_strength"],
+        eps_creates_surge=config["eta"]["eps_creates_surge"],
+        window_points_per_decade=config["eta"]["surge_windows"]["points_per_decade"],
     log:
         log_of("eta_no_surge"),
     benchmark:

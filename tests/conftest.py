@@ -55,6 +55,19 @@ def require_tex():
         pytest.skip(msg)
 
 
+def require_torch():
+    """Import torch; skip without it, but fail under CI (make setup installs the CPU build) unless
+    the set-up left torch out on purpose (`make TORCH=0`, which sets ADAMEPS_TORCH=0)."""
+    try:
+        import torch
+    except ImportError as exc:
+        msg = f"torch missing ({exc}); `make setup` installs it from requirements-torch.lock"
+        if os.environ.get("CI") and os.environ.get("ADAMEPS_TORCH") != "0":
+            pytest.fail(msg)
+        pytest.skip(msg, allow_module_level=True)
+    return torch
+
+
 def snakemake(cwd: Path, *args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess:
     """Run ``python -m snakemake *args`` in ``cwd`` with the test config; return the completed process."""
     cmd = [sys.executable, "-m", "snakemake", "--configfile", TEST_CONFIG, *args]

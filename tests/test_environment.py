@@ -7,9 +7,9 @@ import tomllib
 from conftest import ROOT
 
 
-def lock_pins() -> dict[str, str]:
+def lock_pins(name="requirements.lock") -> dict[str, str]:
     pins = {}
-    for line in (ROOT / "requirements.lock").read_text().splitlines():
+    for line in (ROOT / name).read_text().splitlines():
         if line and not line.startswith("#"):
             name, _, version = line.partition("==")
             assert version, f"unpinned line in requirements.lock: {line!r}"
@@ -19,15 +19,27 @@ def lock_pins() -> dict[str, str]:
 
 def test_every_declared_dependency_is_pinned():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    # The torch extra is deliberately outside the lock (an optional CPU build, see pyproject.toml).
-    extras = {k: v for k, v in project["optional-dependencies"].items() if k != "torch"}
+    # The torch extra is pinned in its own lock (the CPU build, see requirements-torch.lock).
+    extras = project["optional-dependencies"]
     declared = project["dependencies"] + [d for ds in extras.values() for d in ds]
-    pins = lock_pins()
+    pins = {**lock_pins(), **lock_pins("requirements-torch.lock")}
     for req in declared:
         name = re.match(r"[A-Za-z0-9_.-]+", req).group().lower().replace("_", "-")
         if name == "adameps":
             continue
         assert name in pins, f"{name} is declared in pyproject.toml but not pinned in requirements.lock"
+
+
+def test_torch_lock_is_the_cpu_build_and_setup_installs_it():
+    pins = lock_pins("requirements-torch.lock")
+    assert pins["torch"].endswith("+cpu"), "pin the CPU build (torch==X+cpu) so pip cannot take a CUDA build"
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["optional-dependencies"]["torch"] == ["torch==" + pins["torch"].removesuffix("+cpu")]
+    assert "-r requirements-torch.lock" in (ROOT / "Makefile").read_text()
+    # torch's own requirements are pinned in one of the two locks
+    both = {**lock_pins(), **pins}
+    for dep in ("filelock", "fsspec", "jinja2", "networkx", "sympy", "typing-extensions"):
+        assert dep in both, f"{dep} (a torch requirement) is not pinned"
 
 
 def test_conda_routes_use_the_lock():

@@ -2,6 +2,7 @@
 rebuilds byte-identically from clean, rebuilds only the PDF when only prose changes, and makes
 the HTML report."""
 
+import ast
 import base64
 import json
 import os
@@ -13,8 +14,9 @@ import tarfile
 import pytest
 import yaml
 
-from adameps.numbers import format_number, macro_name
+from adameps.pipeline.numbers import format_number, macro_name
 from conftest import copy_tree, dag_jobs, output_hashes, require_tex, snakemake
+from reported_values import degenerate_ranges, edge_macros, macro_bodies, unmarked_edge_citations
 from test_report import dag_figures, figure_sections, rule_script
 
 pytestmark = pytest.mark.slow
@@ -29,6 +31,23 @@ def built(tmp_path_factory):
     return root
 
 
+def key_code_matches(code: str, key: str) -> bool:
+    """``code`` (a string or f-string expression) can produce ``key``: literal parts equal, each
+    ``{...}`` standing for one or more characters."""
+    def pattern(node):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return re.escape(node.value)
+        if isinstance(node, ast.JoinedStr):
+            return "".join(re.escape(v.value) if isinstance(v, ast.Constant) else ".+" for v in node.values)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):  # f"{k}_max" + "_on_edge"
+            left, right = pattern(node.left), pattern(node.right)
+            return None if left is None or right is None else left + right
+        return None
+
+    p = pattern(ast.parse(code, mode="eval").body)
+    return p is not None and re.fullmatch(p, key) is not None
+
+
 def test_pdf_and_macros(built):
     pdf = built / "paper/paper.pdf"
     assert pdf.read_bytes().startswith(b"%PDF")
@@ -41,7 +60,14 @@ def test_pdf_and_macros(built):
             name = macro_name(doc["namespace"], key)
             body = format_number(entry["value"], entry["fmt"], entry["digits"])
             assert f"\\newcommand{{\\{name}}}{{{body}}}" in macros
-            assert f"% {doc['namespace']}.{key} <- rule {doc['rule']}, script {doc['script']}" in macros
+            assert f"% {doc['namespace']}.{key} <- rule {doc['rule']}, script {doc['script']}:" in macros
+            # The comment names the line that set the value and the key as written there (grep finds it).
+            file, line = entry["source"].rsplit(":", 1)
+            assert file == doc["script"]
+            head = entry["key_code"].split(' + "_on_edge"')[0]  # Values.add_grid_max adds the suffix
+            assert head in (built / file).read_text().splitlines()[int(line) - 1], entry
+            assert key_code_matches(entry["key_code"], key), (key, entry["key_code"])
+            assert f"script {entry['source']}, key {entry['key_code']}, {path.relative_to(built)}" in macros
             n += 1
     assert n == len(re.findall(r"^\\newcommand\{\\(?!ScriptBase|PaperMaxOverfullPt)", macros, re.M)) and n > 0
     # The appendix table lists exactly those the hand-written text calls.
@@ -56,6 +82,19 @@ def test_pdf_and_macros(built):
     # The built PDF's log has no undefined references or citations.
     log = (built / "paper/build/paper.log").read_text(errors="replace")
     assert "undefined" not in log.lower().replace("infwarerr", "")
+
+
+def test_reported_ranges_and_grid_maxima(built):
+    """No generated range prints with equal endpoints, and every maximum that sits on the edge of its
+    grid is cited with the mark \\gridedge (hand-written text and generated tables alike)."""
+    bodies = macro_bodies((built / "paper/generated/numbers.tex").read_text())
+    texts = {p: p.read_text() for p in [*built.glob("paper/*.tex"), *built.glob("paper/sections/*.tex"),
+                                        *built.glob("paper/generated/table_*.tex")]}
+    names = edge_macros(built / "results")
+    assert names, "expected some grid maxima on the edge of their grids in the test build"
+    bad = [f"{p.name}: {b}" for p, t in texts.items() for b in degenerate_ranges(t, bodies)]
+    bad += [f"{p.name}: {b}" for p, t in texts.items() for b in unmarked_edge_citations(t, names)]
+    assert not bad, "\n".join(bad)
 
 
 def test_every_job_has_log_and_benchmark(built):

@@ -27,15 +27,18 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import brentq, minimize_scalar
 
+from adameps.hessian import Hessian, as_hessian
 from adameps.moments import moments
-from adameps.montecarlo import update_map
-from adameps.problems import validate_g_sigma, validate_problem_arrays
+from adameps.update_maps import KINDS, check_kind, update_map
+from adameps.problems import validate_g_sigma
 
 __all__ = [
-    "KINDS",
     "VARIANTS",
     "DEFAULT_KAPPA2",
+    "SURGE_MIN_STRENGTH",
+    "validate_problem",
     "eta_star",
+    "one_step_terms",
     "eta_star_sgd",
     "eta_star_mean_field",
     "mean_field_beta",
@@ -43,10 +46,13 @@ __all__ = [
     "kappa2_best_fit",
     "surge_peak",
     "mean_field_peak",
+    "mean_field_terms",
     "post_surge_condition",
     "surge_condition_exact_mean_field",
     "eta_star_limit_large_eps",
     "eta_star_limit_large_eps_post",
+    "large_eps_noise_averages",
+    "eta_star_limit_large_eps_parts",
     "eta_star_limit_large_B",
     "b_noise",
     "sign_peak_small_batch",
@@ -56,7 +62,6 @@ __all__ = [
     "sqrt_rule_log_deviation",
 ]
 
-KINDS = ("softsign", "sign", "clip", "adam")
 VARIANTS = ("2024", "2025")
 # Default kappa^2 average for the 2024 mean field.  "small_B_exact" makes the
 # B -> 0 asymptote exact.  The pipeline measures every kappa2_choices entry
@@ -65,9 +70,24 @@ VARIANTS = ("2024", "2025")
 # |log(eta_mf/eta_star)| on nqm and dense_powerlaw and the lowest max on nqm,
 # and the arithmetic mean has the largest or second-largest max everywhere.
 DEFAULT_KAPPA2 = "small_B_exact"
+#: Smallest relative rise of eta_star above its large-B plateau that :func:`surge_peak` reports
+#: as a peak (the pipeline's ``surge_min_strength`` in config/config.yaml is the same 1e-3).
+SURGE_MIN_STRENGTH = 1e-3
 
 
 # ---------------------------------------------------------------- validation
+def validate_problem(g, H, sigma):
+    """Check ``(g, H, sigma)``; return ``(g, H, sigma)`` with ``H`` a :class:`adameps.hessian.Hessian`.
+
+    ``g``, ``sigma`` as in :func:`adameps.problems.validate_g_sigma`; ``H`` a
+    :class:`~adameps.hessian.Hessian`, an (N, N) array (dense: symmetric positive definite,
+    one Cholesky) or a 1-D array (the diagonal of a diagonal H, > 0), see
+    :func:`adameps.hessian.as_hessian`.
+    """
+    g, sigma = validate_g_sigma(g, sigma)
+    return g, as_hessian(H, g.size), sigma
+
+
 def _check_eps(eps):
     try:
         e = float(eps)
@@ -93,17 +113,22 @@ def _check_B(B):
     return arr.ravel(), arr.shape
 
 
-def _check_kind(kind):
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
-    return kind
-
-
 def _check_variant(variant):
     variant = str(variant)
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
     return variant
+
+
+def _check_real(name, value, minimum=0.0, inclusive=True):
+    """A real scalar ``> minimum`` (``>= minimum`` if ``inclusive``) and finite, or ValueError naming it."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a real number, got {name}={value!r}") from None
+    if not np.isfinite(v) or (v < minimum if inclusive else v <= minimum) or np.iscomplexobj(value):
+        raise ValueError(f"{name} must be finite and {'>=' if inclusive else '>'} {minimum:g}, got {name}={value!r}")
+    return v
 
 
 def _check_kappa2(kappa2):
@@ -117,16 +142,73 @@ def _check_kappa2(kappa2):
 
 
 # ---------------------------------------------------------------- exact
-def _eta_star_core(g, H, hdiag, sigma, eps, Bv, kind):
-    sqB = np.sqrt(Bv)[:, None]
-    a = g * sqB / sigma
-    b = eps * sqB / sigma
-    m1, m2 = moments(kind, a, b)
-    num = m1 @ g
-    # Variance cannot be negative; clip rounding when m2 ~ m1^2 (B -> inf).
-    var = np.maximum(m2 - m1 * m1, 0.0)
-    den = np.einsum("bi,bi->b", m1 @ H, m1) + var @ hdiag
-    return num / den
+# Where every b_i / (1 + |a_i|) exceeds this, eta_star / eps equals its eps -> inf limit, eta_star_sgd,
+# to double precision (the relative corrections are O((1 + |a|)/b) for adam, O(((1 + |a|)/b)^2) for
+# softsign and clip), while the moments, of order 1/b and 1/b^2, lose precision and underflow
+# (m2 ~ 1e-400 at eps = 1e200): there eta_star is eps * eta_star_sgd.
+_LARGE_EPS_B = 1e17
+
+
+# Elements of one (batch sizes x N) block of moments: keeps memory O(N) for large N.
+_BLOCK_ELEMS = 1 << 19
+
+
+def _terms_core(g, H, sigma, eps, Bv, kind):
+    """``(S, D)`` at the batch sizes ``Bv`` (nB,): ``S = m1^T g``, ``D = m1^T H m1 + var^T diag H``.
+
+    ``H`` a Hessian; ``eps`` a scalar or (nB, 1).  Evaluated in blocks of batch sizes of at
+    most ``_BLOCK_ELEMS`` moments, so the working memory is O(N) whatever len(Bv) is.
+    """
+    eps = np.broadcast_to(np.asarray(eps, float).reshape(-1, 1), (Bv.size, 1))
+    rows = max(1, _BLOCK_ELEMS // g.size)
+    S, D = np.empty(Bv.size), np.empty(Bv.size)
+    for s in range(0, Bv.size, rows):
+        sl = slice(s, s + rows)
+        sqB = np.sqrt(Bv[sl])[:, None]
+        a = g * sqB / sigma
+        b = eps[sl] * sqB / sigma
+        m1, m2 = moments(kind, a, b)
+        S[sl] = m1 @ g
+        # Variance cannot be negative; clip rounding when m2 ~ m1^2 (B -> inf).
+        var = np.maximum(m2 - m1 * m1, 0.0)
+        D[sl] = H.quad(m1) + var @ H.diag
+    return S, D
+
+
+def _eta_star_core(g, H, sigma, eps, Bv, kind):
+    """eta_star = S / D at the batch sizes ``Bv`` (see :func:`_terms_core`); eps * eta_star_sgd at huge eps."""
+    S, D = _terms_core(g, H, sigma, eps, Bv, kind)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        eta = S / D
+    if kind != "sign":
+        # every b_i >= _LARGE_EPS_B (1 + |a_i|)  <=>  eps >= _LARGE_EPS_B max_i (sigma_i/sqrt(B) + |g_i|)
+        e = np.broadcast_to(np.asarray(eps, float).reshape(-1), (Bv.size,))
+        scale = np.array([np.max(sigma / np.sqrt(bj) + np.abs(g)) for bj in Bv])  # O(N) memory per B
+        huge = e >= _LARGE_EPS_B * scale
+        if huge.any():
+            noise = np.sum(sigma**2 * H.diag)
+            eta[huge] = e[huge] * ((g @ g) / (H.quad(g) + noise / Bv[huge]))
+    return eta
+
+
+def one_step_terms(g, H, sigma, eps, B, kind="softsign"):
+    r"""The two terms of the expected one-step progress: ``(S, D)``, arrays of B's shape.
+
+    ``E[L(theta) - L(theta - eta u~)] = eta S - eta^2 D / 2`` with
+    ``S = m1^T g`` and ``D = m1^T H m1 + sum_i (m2_i - m1_i^2) H_ii`` (the module docstring's
+    moments), so :func:`eta_star` is ``S / D`` and the best progress is ``S^2 / (2 D)``.
+
+    Examples
+    --------
+    >>> S, D = one_step_terms([1.0, 0.5], [2.0, 1.0], [1.0, 1.0], 0.0, 4.0, kind="sign")
+    >>> bool(np.isclose(S / D, eta_star([1.0, 0.5], [2.0, 1.0], [1.0, 1.0], 0.0, 4.0, kind="sign")))
+    True
+    """
+    g, H, sigma = validate_problem(g, H, sigma)
+    eps = _check_eps(eps)
+    Bv, shape = _check_B(B)
+    S, D = _terms_core(g, H, sigma, eps, Bv, check_kind(kind))
+    return S.reshape(shape), D.reshape(shape)
 
 
 def eta_star(g, H, sigma, eps, B, kind="softsign"):
@@ -135,12 +217,20 @@ def eta_star(g, H, sigma, eps, B, kind="softsign"):
     ``eta_star(B) = m1^T g / (m1^T H m1 + sum_i (m2_i - m1_i^2) H_ii)`` with
     ``m1_i, m2_i = moments(kind, g_i sqrt(B)/sigma_i, eps sqrt(B)/sigma_i)``.
     Vectorised: one ``moments`` call on arrays of shape (len(B), N).
+
+    Examples
+    --------
+    >>> g, H, sigma = [1.0, 0.5], [[2.0, 0.3], [0.3, 1.0]], [1.0, 2.0]
+    >>> eta_star(g, H, sigma, 0.1, [1.0, 16.0]).round(4)
+    array([0.2694, 0.4104])
+    >>> eta_star(g, [2.0, 1.0], sigma, 0.1, [1.0, 16.0]).round(4)  # diagonal H as a 1-D array
+    array([0.2771, 0.4676])
     """
-    g, H, sigma = validate_problem_arrays(g, H, sigma)
+    g, H, sigma = validate_problem(g, H, sigma)
     eps = _check_eps(eps)
     Bv, shape = _check_B(B)
-    kind = _check_kind(kind)
-    return _eta_star_core(g, H, np.diag(H).copy(), sigma, eps, Bv, kind).reshape(shape)
+    kind = check_kind(kind)
+    return _eta_star_core(g, H, sigma, eps, Bv, kind).reshape(shape)
 
 
 def eta_star_sgd(g, H, sigma, B):
@@ -149,11 +239,16 @@ def eta_star_sgd(g, H, sigma, B):
     ``eta_sgd(B) = g^T g / (g^T H g + sum_i sigma_i^2 H_ii / B)``
     ``= eta_max / (1 + B_noise/B)`` with ``eta_max = g^T g / g^T H g`` and
     ``B_noise = tr(H Sigma) / g^T H g``, ``Sigma = diag(sigma^2)``.
+
+    Examples
+    --------
+    >>> eta_star_sgd([1.0, 0.5], [[2.0, 0.3], [0.3, 1.0]], [1.0, 2.0], [1.0, 16.0]).round(4)
+    array([0.1462, 0.4274])
     """
-    g, H, sigma = validate_problem_arrays(g, H, sigma)
+    g, H, sigma = validate_problem(g, H, sigma)
     Bv, shape = _check_B(B)
-    noise = np.sum(sigma**2 * np.diag(H))
-    return (g @ g / (g @ H @ g + noise / Bv)).reshape(shape)
+    noise = np.sum(sigma**2 * H.diag)
+    return (g @ g / (H.quad(g) + noise / Bv)).reshape(shape)
 
 
 def eta_star_limit_large_eps(g, H, sigma, B):
@@ -175,34 +270,113 @@ def eta_star_limit_large_eps_post(g, H, sigma, B, sigma2=None):
     limit it inflates the noise term by pi/2 (and uses tr H * mean sigma^2 in
     place of sum_i sigma_i^2 H_ii).
     """
-    g, H, sigma = validate_problem_arrays(g, H, sigma)
+    g, H, sigma = validate_problem(g, H, sigma)
     Bv, shape = _check_B(B)
     s2 = float(np.mean(sigma**2)) if sigma2 is None else _check_kappa2(sigma2)
-    return (g @ g / (g @ H @ g + np.pi * s2 * np.trace(H) / (2 * Bv))).reshape(shape)
+    return (g @ g / (H.quad(g) + np.pi * s2 * H.trace / (2 * Bv))).reshape(shape)
+
+
+def large_eps_noise_averages(g, H, sigma):
+    r"""The single noise level ``sigma2`` each kappa2 average gives the post's eps -> inf limit.
+
+    As eps -> inf, ``kappa_i^2 = sigma_i^2/(g_i^2+eps^2) ~ sigma_i^2/eps^2`` and
+    ``u_i ~ g_i/eps``, so ``eps^2 * kappa2`` tends to an average of ``sigma_i^2``:
+
+    - ``"arithmetic"``, ``"ratio_of_sums"``: ``mean(sigma_i^2)`` (the post's literal reading);
+    - ``"harmonic"``, ``"geometric"``: those means of ``sigma_i^2``;
+    - ``"ug_weighted"``: ``sum g_i^2 sigma_i^2 / sum g_i^2``;
+    - ``"small_B_exact"``: ``(sum g_i^2 / sum (g_i^2/sigma_i))^2``;
+    - ``"h_weighted"``: ``sum sigma_i^2 H_ii / tr H``, the average for which
+      ``sigma2 * tr H = sum_i sigma_i^2 H_ii``, the exact limit's noise term.
+
+    ``"ug_weighted"`` and ``"small_B_exact"`` are left out when g = 0.
+
+    >>> d = large_eps_noise_averages([1.0, 2.0], np.diag([1.0, 3.0]), [1.0, 3.0])
+    >>> d["arithmetic"], d["h_weighted"]
+    (5.0, 7.0)
+    """
+    g, H, sigma = validate_problem(g, H, sigma)
+    s2 = sigma**2
+    out = {
+        "arithmetic": float(np.mean(s2)),
+        "harmonic": float(1.0 / np.mean(1.0 / s2)),
+        "geometric": float(np.exp(np.mean(np.log(s2)))),
+        "ratio_of_sums": float(np.mean(s2)),
+        "h_weighted": float(np.sum(s2 * H.diag) / H.trace),
+    }
+    if np.any(g):
+        out["ug_weighted"] = float(np.sum(g * g * s2) / np.sum(g * g))
+        out["small_B_exact"] = float((np.sum(g * g) / np.sum(g * g / sigma)) ** 2)
+    return out
+
+
+def eta_star_limit_large_eps_parts(g, H, sigma, B, sigma2=None):
+    r"""The post's eps -> inf limit split into its two departures from the exact one.
+
+    With ``N = sum_i sigma_i^2 H_ii`` (exact noise term) and ``s2 = sigma2`` (default
+    ``mean(sigma_i^2)``), returns a dict of arrays of B's shape:
+
+    - ``"exact"``: ``g^T g / (g^T H g + N / B)`` (:func:`eta_star_limit_large_eps`);
+    - ``"pi_half"``: ``g^T g / (g^T H g + (pi/2) N / B)``, only the simplification
+      ``b^2/erf(b/sqrt2)^2 -> b^2 + pi/2`` carried into m2 (``b^2 m2 -> a^2 + pi/2``
+      instead of ``a^2 + 1``); its ratio to the exact limit lies in ``(2/pi, 1]``, so its
+      relative error is below ``1 - 2/pi`` for every B;
+    - ``"average"``: ``g^T g / (g^T H g + s2 tr H / B)``, only the replacement of
+      ``sum sigma_i^2 H_ii`` by ``s2 tr H``;
+    - ``"post"``: ``g^T g / (g^T H g + (pi/2) s2 tr H / B)``, both
+      (:func:`eta_star_limit_large_eps_post`).
+
+    >>> g, H, s = np.array([1.0, 0.5]), np.diag([1.0, 0.1]), np.array([1.0, 3.0])
+    >>> d = eta_star_limit_large_eps_parts(g, H, s, 1e-9)
+    >>> bool(abs(d["pi_half"] / d["exact"] - 2 / np.pi) < 1e-6)
+    True
+    """
+    g, H, sigma = validate_problem(g, H, sigma)
+    Bv, shape = _check_B(B)
+    s2 = float(np.mean(sigma**2)) if sigma2 is None else _check_kappa2(sigma2)
+    gg, ghg = g @ g, H.quad(g)
+    N = float(np.sum(sigma**2 * H.diag))
+    sT = s2 * H.trace
+    half_pi = np.pi / 2
+    return {
+        "exact": (gg / (ghg + N / Bv)).reshape(shape),
+        "pi_half": (gg / (ghg + half_pi * N / Bv)).reshape(shape),
+        "average": (gg / (ghg + sT / Bv)).reshape(shape),
+        "post": (gg / (ghg + half_pi * sT / Bv)).reshape(shape),
+    }
 
 
 def eta_star_limit_large_B(g, H, eps, kind="softsign"):
     """``lim_{B->inf} eta_star = u^T g / u^T H u`` with ``u = phi(g; eps)`` noiseless.
 
     Returns 0.0 when g = 0.
+
+    Examples
+    --------
+    >>> eta_star_limit_large_B([1.0, -1.0], [2.0, 1.0], 0.0, kind="sign")  # (1 + 1) / (2 + 1)
+    0.6666666666666666
     """
-    g, H, _ = validate_problem_arrays(g, H, np.ones(np.size(g)))
+    g, H, _ = validate_problem(g, H, np.ones(np.size(g)))
     eps = _check_eps(eps)
-    kind = _check_kind(kind)
+    kind = check_kind(kind)
     # phi(g; eps) without noise: the B -> inf limit of m1 (and m2 = m1^2).
     u = update_map(kind, g, eps)
     num = u @ g
-    return 0.0 if num == 0 else float(num / (u @ H @ u))
+    return 0.0 if num == 0 else float(num / H.quad(u))
 
 
 # ---------------------------------------------------------------- mean field
 def _u_kappa2(g, sigma, eps):
     d = g * g + eps * eps
     if np.any(d == 0):
-        raise ValueError(
-            "mean field needs g_i^2 + eps^2 > 0 for every coordinate "
-            "(eps = 0 with some g_i = 0 makes kappa_i^2 infinite)"
-        )
+        # g_i^2 + eps^2 underflows below |g_i|, eps ~ 1e-162: take sqrt(g^2 + eps^2) without squaring.
+        r = np.hypot(g, eps)
+        if np.any(r == 0):
+            raise ValueError(
+                "mean field needs g_i^2 + eps^2 > 0 for every coordinate "
+                "(eps = 0 with some g_i = 0 makes kappa_i^2 infinite)"
+            )
+        return g / r, (sigma / r) ** 2
     return g / np.sqrt(d), sigma**2 / d
 
 
@@ -241,6 +415,14 @@ def kappa2_choices(g, sigma, eps):
     if np.sum(w) > 0:
         out["ug_weighted"] = float(np.sum(w * k2) / np.sum(w))
         out["small_B_exact"] = float((np.sum(w) / np.sum(g * g / sigma)) ** 2)
+    elif np.any(g):
+        # g != 0, but every u_i g_i underflowed (|g| below about 1e-154): divide g by its largest
+        # |g_i| first; the ratios do not change (small_B_exact scales back by c).
+        c = np.max(np.abs(g))
+        gs = g / c
+        ws = u * gs
+        out["ug_weighted"] = float(np.sum(ws * k2) / np.sum(ws))
+        out["small_B_exact"] = float((np.sum(ws) / (c * np.sum(gs * gs / sigma))) ** 2)
     return out
 
 
@@ -248,7 +430,7 @@ def _default_kappa2(g, sigma, eps, variant):
     choices = kappa2_choices(g, sigma, eps)
     name = "ratio_of_sums" if variant == "2025" else DEFAULT_KAPPA2
     if name not in choices:
-        raise ValueError("default kappa2 is undefined when g = 0; pass kappa2")
+        raise ValueError("default kappa2 is undefined when g = 0 (every g_i = 0); pass kappa2")
     return choices[name]
 
 
@@ -266,7 +448,7 @@ def mean_field_beta(B, kappa2, variant="2024"):
 
 def _mf_SPT(g, H, sigma, eps):
     u, _ = _u_kappa2(g, sigma, eps)
-    return u @ g, u @ H @ u, np.trace(H)
+    return u @ g, H.quad(u), H.trace
 
 
 def eta_star_mean_field(g, H, sigma, eps, B, kappa2=None, variant="2024"):
@@ -283,8 +465,13 @@ def eta_star_mean_field(g, H, sigma, eps, B, kappa2=None, variant="2024"):
     ``variant="2025"`` (Su 2025, E[softsign] ~ g/sqrt(g^2 + sigma^2/B + eps^2)
     without the pi/2): ``beta = (1 + kappa2/B)^(-1/2)``; default ``kappa2`` is
     ``B_simple = tr Sigma / (g^T g + N eps^2)``; same eta formula.
+
+    Examples
+    --------
+    >>> eta_star_mean_field([1.0, 0.5], [[2.0, 0.3], [0.3, 1.0]], [1.0, 2.0], 0.1, [1.0, 16.0]).round(4)
+    array([0.2446, 0.3978])
     """
-    g, H, sigma = validate_problem_arrays(g, H, sigma)
+    g, H, sigma = validate_problem(g, H, sigma)
     eps = _check_eps(eps)
     Bv, shape = _check_B(B)
     variant = _check_variant(variant)
@@ -302,13 +489,13 @@ def kappa2_best_fit(g, H, sigma, eps, B):
     over the range of the kappa_i^2 (widened by e^5 each side), then a bounded
     Brent refinement around the best scan point.
     """
-    g, H, sigma = validate_problem_arrays(g, H, sigma)
+    g, H, sigma = validate_problem(g, H, sigma)
     eps = _check_eps(eps)
     Bv, _ = _check_B(B)
     if not np.any(g):
         # eta_star = 0 for every B: no log-error to fit, and the mean field's S is 0 too.
         raise ValueError("kappa2_best_fit needs g != 0 (with g = 0, eta_star = 0 for every B)")
-    target = np.log(_eta_star_core(g, H, np.diag(H).copy(), sigma, eps, Bv, "softsign"))
+    target = np.log(_eta_star_core(g, H, sigma, eps, Bv, "softsign"))
     S, P, T = _mf_SPT(g, H, sigma, eps)
     _, k2 = _u_kappa2(g, sigma, eps)
 
@@ -326,9 +513,27 @@ def kappa2_best_fit(g, H, sigma, eps, B):
     return float(np.exp(res.x if res.fun <= vals[i] else grid[i]))
 
 
+def mean_field_terms(g, H, sigma, eps):
+    r"""The mean field's ``(S, P, T)``: :math:`S = u^\top g`, :math:`P = u^\top H u`, :math:`T = \operatorname{tr} H`.
+
+    Here :math:`u_i = g_i/\sqrt{g_i^2+\epsilon^2}` (:func:`adameps.update_maps.softsign` of the
+    noiseless gradient).  The post's surge condition is :math:`P > T`, the exact mean-field
+    one :math:`P > 2T`.
+
+    Examples
+    --------
+    >>> S, P, T = mean_field_terms([1.0, 1.0], [[1.0, 0.8], [0.8, 1.0]], [1.0, 1.0], 0.0)
+    >>> round(P / T, 6)
+    1.8
+    """
+    g, H, sigma = validate_problem(g, H, sigma)
+    S, P, T = _mf_SPT(g, H, sigma, _check_eps(eps))
+    return float(S), float(P), float(T)
+
+
 def post_surge_condition(g, H, sigma, eps):
     """The post's surge condition ``u^T H u > tr H`` (necessary, not sufficient)."""
-    g, H, sigma = validate_problem_arrays(g, H, sigma)
+    g, H, sigma = validate_problem(g, H, sigma)
     S, P, T = _mf_SPT(g, H, sigma, _check_eps(eps))
     return bool(P > T)
 
@@ -340,7 +545,7 @@ def surge_condition_exact_mean_field(g, H, sigma, eps):
     ``d eta/d beta ∝ T - beta^2 (P - T)``, which vanishes inside beta in (0, 1)
     iff ``P > 2T`` (then at ``beta^2 = T/(P - T)``); beta increases with B.
     """
-    g, H, sigma = validate_problem_arrays(g, H, sigma)
+    g, H, sigma = validate_problem(g, H, sigma)
     S, P, T = _mf_SPT(g, H, sigma, _check_eps(eps))
     return bool(P > 2 * T)
 
@@ -353,7 +558,7 @@ def mean_field_peak(g, H, sigma, eps, kappa2=None, variant="2024"):
     ``B_peak = (pi/2) kappa2 T / (P - 2T)`` (2024) or
     ``B_peak = kappa2 T / (P - 2T)`` (2025); otherwise None.
     """
-    g, H, sigma = validate_problem_arrays(g, H, sigma)
+    g, H, sigma = validate_problem(g, H, sigma)
     eps = _check_eps(eps)
     variant = _check_variant(variant)
     k = _default_kappa2(g, sigma, eps, variant) if kappa2 is None else _check_kappa2(kappa2)
@@ -366,13 +571,18 @@ def mean_field_peak(g, H, sigma, eps, kappa2=None, variant="2024"):
 
 # ---------------------------------------------------------------- surge
 def surge_peak(g, H, sigma, eps, kind="softsign", rtol=1e-7, points_per_decade=6,
-               xatol=1e-10):
+               xatol=1e-10, min_strength=SURGE_MIN_STRENGTH):
     """Batch size maximising the exact :func:`eta_star`, or None if there is none.
 
     A finite maximiser exists iff ``sup_B eta_star(B)`` exceeds the B -> inf
     limit ``eta_inf = u^T g / u^T H u`` (:func:`eta_star_limit_large_B`); here
     "exceeds" means by more than ``rtol * eta_inf``, so plateaus and
-    moment-rounding noise do not count as surges.  Procedure: scan log B at
+    moment-rounding noise do not count as surges.  A peak whose strength
+    ``eta_star(B_peak)/eta_inf - 1`` (:func:`surge_strength`) is not above
+    ``min_strength`` (default :data:`SURGE_MIN_STRENGTH` = 1e-3, a 0.1 % rise) is
+    not reported either (None): a curve that rises by 2e-7 has no peak anyone
+    could measure; ``min_strength=0`` returns every maximiser above ``rtol``.
+    Procedure: scan log B at
     ``points_per_decade`` from ``1e-4 min_i kappa_i^2`` to ``1e5 max_i kappa_i^2``
     (``kappa_i^2 = sigma_i^2/(g_i^2+eps^2)``; coordinates with g_i = eps = 0
     carry no scale and are skipped), widen the range by 1e4 while the grid
@@ -381,11 +591,24 @@ def surge_peak(g, H, sigma, eps, kind="softsign", rtol=1e-7, points_per_decade=6
     The attainable relative precision of B is about sqrt(relative precision of
     the moments), since eta is flat at its maximum.  If the function has several
     local maxima the global one (on the scan) is returned.
+
+    Examples
+    --------
+    >>> from adameps import problems
+    >>> g, H, sigma = problems.low_rank_dominated(16, rank=2, spike=12.0, seed=3).arrays()
+    >>> round(surge_peak(g, H, sigma, 1e-3), 3)  # a strong surge (strength 1.05)
+    0.379
+    >>> g, H, sigma = problems.nqm(200, seed=0).arrays()
+    >>> surge_peak(g, H, sigma, 1e-3) is None  # a 1e-4 ripple: no peak at the default strength
+    True
     """
-    g, H, sigma = validate_problem_arrays(g, H, sigma)
+    g, H, sigma = validate_problem(g, H, sigma)
     eps = _check_eps(eps)
-    kind = _check_kind(kind)
-    hdiag = np.diag(H).copy()
+    kind = check_kind(kind)
+    rtol = _check_real("rtol", rtol)
+    points_per_decade = _check_real("points_per_decade", points_per_decade, inclusive=False)
+    xatol = _check_real("xatol", xatol, inclusive=False)
+    min_strength = _check_real("min_strength", min_strength)
     if not np.any(g):
         return None
     eta_inf = eta_star_limit_large_B(g, H, eps, kind)
@@ -395,7 +618,7 @@ def surge_peak(g, H, sigma, eps, kind="softsign", rtol=1e-7, points_per_decade=6
     hi = np.log(k2.max() * 1e5)
 
     def eta_of(logB):
-        return _eta_star_core(g, H, hdiag, sigma, eps, np.exp(np.atleast_1d(logB)), kind)
+        return _eta_star_core(g, H, sigma, eps, np.exp(np.atleast_1d(logB)), kind)
 
     step = np.log(10.0) / points_per_decade
     for _ in range(6):
@@ -415,6 +638,8 @@ def surge_peak(g, H, sigma, eps, kind="softsign", rtol=1e-7, points_per_decade=6
     res = minimize_scalar(lambda t: -float(eta_of(t)[0]), bounds=(x[i - 1], x[i + 1]),
                           method="bounded", options={"xatol": xatol})
     best = res.x if -res.fun >= eta[i] else x[i]
+    if min_strength > 0 and not max(-res.fun, eta[i]) > eta_inf * (1.0 + min_strength):
+        return None
     return float(np.exp(best))
 
 
@@ -424,8 +649,16 @@ def surge_strength(g, H, sigma, eps, kind="softsign"):
     ``eta_star(B_peak) / eta_inf - 1`` with ``B_peak = surge_peak(...)`` and
     ``eta_inf = u^T g / u^T H u`` (:func:`eta_star_limit_large_B`); 0.0 when
     :func:`surge_peak` finds no peak (eta_star monotone in B).
+
+    Examples
+    --------
+    >>> from adameps import problems
+    >>> g, H, sigma = problems.low_rank_dominated(16, rank=2, spike=12.0, seed=3).arrays()
+    >>> round(surge_strength(g, H, sigma, 1e-3), 3)
+    1.049
     """
-    peak = surge_peak(g, H, sigma, eps, kind)
+    g, H, sigma = validate_problem(g, H, sigma)
+    peak = surge_peak(g, H, sigma, eps, kind, min_strength=0.0)
     if peak is None:
         return 0.0
     eta_inf = eta_star_limit_large_B(g, H, eps, kind)
@@ -447,6 +680,8 @@ def surge_vanishing_eps(g, H, sigma, eps_lo, eps_hi, min_strength, kind="softsig
     if not np.isfinite(m) or m < 0:
         raise ValueError(f"min_strength must be finite and >= 0, got {min_strength!r}")
 
+    g, H, sigma = validate_problem(g, H, sigma)
+
     def f(x):
         return surge_strength(g, H, sigma, np.exp(x), kind) - m
 
@@ -467,12 +702,16 @@ def b_noise(g, H, sigma):
     ``Sigma = diag(sigma^2)``, so ``tr(H Sigma) = sum_i sigma_i^2 H_ii``; SGD's
     optimum :func:`eta_star_sgd` is ``eta_max / (1 + B_noise/B)``, half of
     ``eta_max`` at ``B = B_noise``.
+
+    Examples
+    --------
+    >>> round(b_noise([1.0, 0.5], [[2.0, 0.3], [0.3, 1.0]], [1.0, 2.0]), 4)
+    2.3529
     """
-    g, H, sigma = validate_problem_arrays(g, H, sigma)
-    ghg = g @ H @ g
-    if not ghg > 0:
+    g, H, sigma = validate_problem(g, H, sigma)
+    if not np.any(g):
         raise ValueError("B_noise is undefined for g = 0")
-    return float(np.sum(sigma**2 * np.diag(H)) / ghg)
+    return float(np.sum(sigma**2 * H.diag) / H.quad(g))
 
 
 def sign_peak_small_batch(g, H, sigma):
@@ -486,12 +725,11 @@ def sign_peak_small_batch(g, H, sigma):
 
     For uniform sigma this is ``(pi/2) B_noise`` (:func:`b_noise`), not ``B_noise``.
     """
-    g, H, sigma = validate_problem_arrays(g, H, sigma)
+    g, H, sigma = validate_problem(g, H, sigma)
     v = g / sigma
-    vhv = v @ H @ v
-    if not vhv > 0:
+    if not np.any(v):
         raise ValueError("the small-batch sign peak is undefined for g = 0")
-    return float(np.pi / 2 * np.trace(H) / vhv)
+    return float(np.pi / 2 * H.trace / H.quad(v))
 
 
 def eps_fractions(g, sigma, eps, B):
@@ -523,14 +761,13 @@ def sqrt_rule_log_deviation(g, H, sigma, eps_ref, B_ref, B, rule="sqrt"):
     (all ``a_i = g_i sqrt(B)/sigma_i -> 0`` at fixed b), ``m1 ∝ sqrt(B)`` and
     ``m2`` is constant, so ``D -> 0`` for ``rule="sqrt"``.
     """
-    g, H, sigma = validate_problem_arrays(g, H, sigma)
+    g, H, sigma = validate_problem(g, H, sigma)
     eps_ref = _check_eps(eps_ref)
     (B_ref,), _ = _check_B(B_ref)
     Bv, shape = _check_B(B)
     if rule not in ("sqrt", "fixed"):
         raise ValueError(f"rule must be 'sqrt' or 'fixed', got {rule!r}")
-    hdiag = np.diag(H).copy()
     eps_B = eps_ref * np.sqrt(B_ref / Bv) if rule == "sqrt" else np.full_like(Bv, eps_ref)
-    eta = _eta_star_core(g, H, hdiag, sigma, eps_B[:, None], Bv, "softsign")
-    eta_ref = _eta_star_core(g, H, hdiag, sigma, eps_ref, np.array([B_ref]), "softsign")[0]
+    eta = _eta_star_core(g, H, sigma, eps_B[:, None], Bv, "softsign")
+    eta_ref = _eta_star_core(g, H, sigma, eps_ref, np.array([B_ref]), "softsign")[0]
     return np.log(eta / (np.sqrt(Bv / B_ref) * eta_ref)).reshape(shape)

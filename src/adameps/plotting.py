@@ -140,15 +140,20 @@ def plot_error_maps(fig, axes, a, b, errors: dict, titles: dict, floor: float = 
     fig.colorbar(mesh, ax=list(axes), label=r"$\log_{10}|\mathrm{approx} - \mathrm{exact}|$", shrink=0.9)
 
 
-def plot_eta_curves(ax, B, eps, exact, mean_field, sign, which, title, sgd=None) -> None:
+def plot_eta_curves(ax, B, eps, exact, mean_field, sign, which, title, sgd=None, b_noise=None) -> None:
     r"""Exact :math:`\eta^*(B)` (solid) and the 2024 mean field (dashed) for the ``eps`` indices ``which``,
-    with SignSGD's :math:`\eta^*(B)` (thin black) for reference; log--log axes.
+    with SignSGD's :math:`\eta^*(B)` (wide grey band underneath, so that an exact curve lying on it
+    stays visible); log--log axes over the physical batch size.
 
     ``sgd``, if given, is SGD's optimum :math:`\eta^*_{\mathrm{SGD}}(B)`; it is drawn as
     :math:`\epsilon\,\eta^*_{\mathrm{SGD}}(B)` (black dotted) for the largest drawn ``eps``, the
-    :math:`\epsilon\to\infty` asymptote of the exact curve of that :math:`\epsilon`."""
+    :math:`\epsilon\to\infty` asymptote of the exact curve of that :math:`\epsilon`.  ``b_noise``,
+    if given, is marked by a thin vertical line."""
     colours = [PALETTE[c] for c in ("blue", "vermillion", "green", "purple", "orange", "skyblue")]
-    ax.plot(B, sign, color=PALETTE["black"], lw=0.8, label="SignSGD")
+    ax.plot(B, sign, color="#BBBBBB", lw=4.0, solid_capstyle="butt", zorder=1, label="SignSGD")
+    if b_noise is not None:
+        ax.axvline(float(b_noise), color=PALETTE["black"], lw=0.6, ls="-.", zorder=1,
+                   label=r"$B_{\mathrm{noise}}$")
     for colour, i in zip(colours, which):
         ax.plot(B, exact[i], color=colour, label=rf"$\epsilon = 10^{{{np.log10(eps[i]):.0f}}}$")
         ax.plot(B, mean_field[i], color=colour, ls="--")
@@ -165,14 +170,18 @@ def plot_eta_curves(ax, B, eps, exact, mean_field, sign, which, title, sgd=None)
 def plot_eta_peaks(ax, eps, peaks: dict, mf_peaks: dict) -> None:
     r"""Batch size of the surge peak against :math:`\epsilon`: exact (solid, markers) and mean field (dashed)."""
     colours = [PALETTE[c] for c in ("blue", "vermillion", "green", "purple")]
+    # A curve without a single finite point is not drawn and gets no legend entry.
     for colour, (name, p) in zip(colours, peaks.items()):
-        ax.plot(eps, p, "o-", ms=3, color=colour, label=f"{name}, exact")
-        ax.plot(eps, mf_peaks[name], "--", color=colour, label=f"{name}, mean field")
+        if np.any(np.isfinite(p)):
+            ax.plot(eps, p, "o-", ms=3, color=colour, label=f"{name}, exact")
+        if np.any(np.isfinite(mf_peaks[name])):
+            ax.plot(eps, mf_peaks[name], "--", color=colour, label=f"{name}, mean field")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(r"$\epsilon$")
     ax.set_ylabel(r"$B_{\mathrm{peak}}$")
-    ax.legend(fontsize=7)
+    # Outside the axes, so that it covers no data.
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
 
 
 def eps_colours(log10_eps) -> dict:
@@ -279,13 +288,19 @@ def plot_large_eps_convergence(ax, eps, gaps: dict, post_gaps: dict) -> None:
     ax.set_xlabel(r"$\epsilon$")
     ax.set_ylabel("gap to the SGD limit")
     # The curves fall from upper left to lower right: the upper right corner is free.
-    ax.legend(fontsize=6, loc="upper right", handlelength=1.2)
+    ax.legend(fontsize=7, loc="upper right", handlelength=1.2)
 
 
-def plot_log_ratio_map(ax, B, eps, ratio, title, vmax):
-    r"""Map of :math:`|\log(\text{approx}/\text{exact})|` over the :math:`(B, \epsilon)` plane."""
-    mesh = ax.pcolormesh(B, eps, np.abs(np.log(ratio)), shading="nearest", vmin=0.0, vmax=vmax,
-                         cmap="viridis", rasterized=True)
+def plot_log_ratio_map(ax, B, eps, ratio, title, vmax, vmin=None):
+    r"""Map of :math:`|\log(\text{approx}/\text{exact})|` over the :math:`(B, \epsilon)` plane.
+
+    Logarithmic colour scale from ``vmin`` (default ``vmax/1e4``) to ``vmax``; pass the largest value
+    of every map sharing the colour bar as ``vmax`` so that none saturates at the top (values below
+    ``vmin`` take the lowest colour: give the colour bar ``extend="min"``)."""
+    vmin = vmax * 1e-4 if vmin is None else vmin
+    err = np.maximum(np.abs(np.log(ratio)), vmin)
+    mesh = ax.pcolormesh(B, eps, err, shading="nearest", cmap="viridis", rasterized=True,
+                         norm=mpl.colors.LogNorm(vmin=vmin, vmax=vmax))
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(r"$B$")

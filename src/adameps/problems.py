@@ -19,10 +19,14 @@ __all__ = [
     "Problem",
     "validate_problem_arrays",
     "validate_g_sigma",
+    "seeded_rng",
+    "nqm_spectrum",
+    "nqm_theta0",
     "nqm",
     "dense_powerlaw",
     "low_rank_dominated",
     "two_coordinate_no_surge",
+    "eps_creates_surge",
     "FAMILY_LABELS",
     "family_label",
 ]
@@ -32,7 +36,13 @@ FAMILY_LABELS = {"nqm": "noisy quadratic", "dense_powerlaw": "dense power law", 
 
 
 def family_label(family: str) -> str:
-    """The reader's name of an instance family (its builder's name, spaced, if it has none)."""
+    """The reader's name of an instance family (its builder's name, spaced, if it has none).
+
+    Examples
+    --------
+    >>> family_label("dense_powerlaw"), family_label("my_family")
+    ('dense power law', 'my family')
+    """
     return FAMILY_LABELS.get(family, family.replace("_", " "))
 
 # Relative tolerance on |H - H^T| (scaled by max |H|) accepted as "symmetric".
@@ -55,6 +65,15 @@ def validate_g_sigma(g, sigma):
 
     ``g`` and ``sigma`` must be finite 1-D arrays of the same length N, ``sigma > 0``.
     Raises ``ValueError`` naming the offending array.
+
+    Examples
+    --------
+    >>> validate_g_sigma([1, 2], [1, 1])
+    (array([1., 2.]), array([1., 1.]))
+    >>> validate_g_sigma([1, 2], [1, 0])
+    Traceback (most recent call last):
+    ...
+    ValueError: sigma must be > 0 everywhere, min(sigma) = np.float64(0.0)
     """
     g = _float_array("g", g)
     sigma = _float_array("sigma", sigma)
@@ -81,6 +100,14 @@ def validate_problem_arrays(g, H, sigma):
     ``H`` must be a finite, real (N, N) array, symmetric to ``SYMMETRY_RTOL * max|H|``
     and positive definite (Cholesky succeeds).  The returned ``H`` is exactly
     symmetrised, ``(H + H^T) / 2``.  Raises ``ValueError`` naming the offending array.
+
+    Examples
+    --------
+    >>> g, H, sigma = validate_problem_arrays([1.0, 1.0], [[2.0, 1.0], [1.0, 2.0]], [1.0, 1.0])
+    >>> validate_problem_arrays([1.0, 1.0], [[1.0, 2.0], [2.0, 1.0]], [1.0, 1.0])
+    Traceback (most recent call last):
+    ...
+    ValueError: H must be positive definite (Cholesky failed; min eigenvalue -1)
     """
     g, sigma = validate_g_sigma(g, sigma)
     H = _float_array("H", H)
@@ -113,6 +140,12 @@ class Problem:
 
     Arrays are validated by :func:`validate_problem_arrays` and stored read-only.
     ``n`` is the number of coordinates N.
+
+    Examples
+    --------
+    >>> p = Problem(g=[1.0, -1.0], H=[[2.0, 0.0], [0.0, 1.0]], sigma=[1.0, 1.0])
+    >>> p.n, p.g.flags.writeable
+    (2, False)
     """
 
     g: np.ndarray
@@ -166,18 +199,67 @@ def _haar_orthogonal(n, rng):
     return q * np.sign(np.diag(r))
 
 
+NQM_INIT_STREAM = 0x494E49  # "INI": SeedSequence stream id of the NQM initial point
+
+
+def seeded_rng(seed, stream):
+    """The generator of one use of a seed: ``default_rng(SeedSequence([seed, stream]))``.
+
+    Each use of a seed (the NQM's initial point, its gradient noise, the network's initial
+    weights, the minibatch indices) has its own constant ``stream``, so the draws of one use
+    never depend on how many draws another made.
+
+    Examples
+    --------
+    >>> float(seeded_rng(0, NQM_INIT_STREAM).standard_normal()) == float(nqm_theta0(1)[0])
+    True
+    """
+    return np.random.default_rng(np.random.SeedSequence([int(seed), int(stream)]))
+
+
+def nqm_spectrum(n):
+    """NQM Hessian diagonal ``h_i = 1/i``, ``i = 1..n``.
+
+    Examples
+    --------
+    >>> nqm_spectrum(4)
+    array([1.        , 0.5       , 0.33333333, 0.25      ])
+    """
+    return 1.0 / np.arange(1, int(n) + 1, dtype=float)
+
+
+def nqm_theta0(n, init_seed=0):
+    """NQM initial point ``theta0 ~ N(0, I_n)`` from ``seeded_rng(init_seed, NQM_INIT_STREAM)``.
+
+    Examples
+    --------
+    >>> nqm_theta0(3).shape
+    (3,)
+    """
+    return seeded_rng(init_seed, NQM_INIT_STREAM).standard_normal(int(n))
+
+
 def nqm(n, noise_scale=1.0, grad_scale=1.0, seed=0):
     """Diagonal noisy quadratic model (Zhang et al. 2019, NeurIPS).
 
-    ``H = diag(h)``, ``h_i = 1/i`` (i = 1..n); gradient-noise covariance
-    proportional to H: ``sigma_i^2 = noise_scale * h_i``; gradient ``g = H theta0``
+    ``H = diag(h)``, ``h_i = 1/i`` (i = 1..n, :func:`nqm_spectrum`, as the trainer's);
+    gradient-noise covariance proportional to H: ``sigma_i^2 = noise_scale * h_i``; gradient ``g = H theta0``
     at a random point ``theta0 ~ N(0, grad_scale^2 I)`` drawn from ``seed``.
+
+    Examples
+    --------
+    >>> p = nqm(4, noise_scale=2.0)
+    >>> np.diag(p.H), p.sigma ** 2
+    (array([1.        , 0.5       , 0.33333333, 0.25      ]), array([2.        , 1.        , 0.66666667, 0.5       ]))
     """
     n = _check_n(n)
     noise_scale = _check_positive("noise_scale", noise_scale)
     grad_scale = _check_positive("grad_scale", grad_scale)
     rng = np.random.default_rng(seed)
-    h = 1.0 / np.arange(1, n + 1)
+    h = nqm_spectrum(n)
+    # The eta* families draw theta0 from default_rng(seed) like the other builders; the trainer
+    # from nqm_theta0 (SeedSequence([seed, NQM_INIT_STREAM])).  One scheme for both would move
+    # every eta number of this family (branch house-nqm-seed; see CHANGELOG).
     theta0 = grad_scale * rng.standard_normal(n)
     return Problem(
         g=h * theta0,
@@ -195,6 +277,12 @@ def dense_powerlaw(n, alpha=1.0, seed=0, noise_scale=1.0, grad_scale=1.0, noise_
     ``sigma_i^2 = noise_scale * H_ii * exp(noise_spread * xi_i)``, ``xi_i ~ N(0, 1)``
     (noise covariance roughly proportional to diag H, as in the NQM, with
     log-normal jitter so the per-coordinate ratios sigma_i^2/(g_i^2+eps^2) vary).
+
+    Examples
+    --------
+    >>> p = dense_powerlaw(3, alpha=1.0, seed=0)
+    >>> np.linalg.eigvalsh(p.H).round(6)      # lambda_i = 1/i in a random basis
+    array([0.333333, 0.5     , 1.      ])
     """
     n = _check_n(n)
     alpha = _check_nonnegative("alpha", alpha)
@@ -231,6 +319,12 @@ def low_rank_dominated(
     exact mean-field surge condition ``u^T H u > 2 tr H`` then holds whenever
     ``spike*(n - 2*rank) > n*floor`` (approximately).  For large eps, u shrinks
     to ``g/eps`` and the condition fails.
+
+    Examples
+    --------
+    >>> p = low_rank_dominated(4, seed=0)
+    >>> np.linalg.eigvalsh(p.H).round(6)      # floor 1, one spike of n * floor on top
+    array([1., 1., 1., 5.])
     """
     n = _check_n(n, minimum=2)
     if isinstance(rank, bool) or not isinstance(rank, (int, np.integer)) or not 1 <= rank < n:
@@ -265,6 +359,12 @@ def two_coordinate_no_surge(coupling=0.8, g=(1.0, 1.0), sigma=(1.0, 1.0)):
     holds, yet positive definiteness (c < 1) forbids the exact mean-field
     surge condition ``u^T H u > 2 tr H``.  (For any 2-coordinate problem
     ``u^T H u <= lambda_max |u|^2 < 2 tr H`` since |u_i| < 1.)
+
+    Examples
+    --------
+    >>> two_coordinate_no_surge(0.8).H
+    array([[1. , 0.8],
+           [0.8, 1. ]])
     """
     c = float(coupling)
     if not 0 < c < 1:
@@ -272,4 +372,38 @@ def two_coordinate_no_surge(coupling=0.8, g=(1.0, 1.0), sigma=(1.0, 1.0)):
     return Problem(
         g=np.asarray(g, float), H=np.array([[1.0, c], [c, 1.0]]),
         sigma=np.asarray(sigma, float), name=f"two_coordinate(c={c:g})",
+    )
+
+
+def eps_creates_surge(k=10, delta=1e-3, spike=None, floor=1.0, noise_scale=1e3):
+    r"""An instance where eps creates a surge that SignSGD does not have.
+
+    ``n = 2k`` coordinates, ``g = (1, ..., 1, delta, ..., delta)`` (k large, k small entries),
+    ``sigma_i = sqrt(noise_scale)``, ``H = floor * I + spike * v v^T`` with
+    ``v = (1, ..., 1, -1, ..., -1)/sqrt(n)``; ``spike`` defaults to ``10 n floor``.  The entries
+    of H between the two groups are negative while ``sign(g)`` is positive, so
+    ``D H D >= 0`` fails (:func:`adameps.surge.sign_aligned_nonnegative`).  For small eps,
+    ``u = softsign(g, eps) ~ (1, ..., 1)`` is orthogonal to v and ``P = u^T H u ~ n floor``,
+    far below ``2 tr H = 2 (n floor + spike)``; for ``delta << eps << 1`` the small group is
+    switched off, ``u ~ (1, ..., 1, 0, ..., 0)`` and ``P ~ k floor + spike k / 2``, above
+    ``2 tr H`` once ``k > 4`` and the spike is large: the mean-field surge condition holds only
+    for intermediate eps.  Deterministic (no random draws).
+
+    >>> p = eps_creates_surge()
+    >>> p.n, float(p.g[0]), float(p.g[-1])
+    (20, 1.0, 0.001)
+    """
+    k = _check_n(k, minimum=1)
+    delta = _check_positive("delta", delta)
+    floor = _check_positive("floor", floor)
+    n = 2 * k
+    spike = 10.0 * n * floor if spike is None else _check_positive("spike", spike)
+    noise_scale = _check_positive("noise_scale", noise_scale)
+    g = np.r_[np.ones(k), np.full(k, delta)]
+    v = np.r_[np.ones(k), -np.ones(k)] / np.sqrt(n)
+    return Problem(
+        g=g,
+        H=floor * np.eye(n) + spike * np.outer(v, v),
+        sigma=np.full(n, np.sqrt(noise_scale)),
+        name=f"eps_creates_surge(k={k}, delta={delta:g}, spike={spike:g})",
     )

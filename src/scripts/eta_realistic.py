@@ -10,6 +10,7 @@ import numpy as np
 
 from adameps import optimal_lr as ol
 from adameps import problems
+from adameps.measure import grid_argmax
 
 log = _common.setup(snakemake)
 p = snakemake.params
@@ -44,9 +45,18 @@ for family in p.families:
               f"{family}, eps = {e:g}, B = {B:g}: fraction of coordinates with eps > sigma_i/sqrt(B)", "pct", 2)
             v(f"{key}_b{j}_change", float(change[j]),
               f"{family}, eps = {e:g}, B = {B:g}: |eta_star(eps)/eta_star(0) - 1|", "sci", 1)
-        change_max = float(np.max(np.abs(ol.eta_star(g, H, sigma, e, B_sweep) / eta0 - 1)))
-        v(f"{key}_max_change", change_max,
-          f"{family}, eps = {e:g}: max over the sweep's B of |eta_star(eps)/eta_star(0) - 1|", "sci", 1)
+        # How close eps comes to mattering anywhere: the largest b_i = eps sqrt(B)/sigma_i of the sweep.
+        v(f"{key}_b_max", float(e * np.sqrt(B_sweep[-1]) / sigma.min()),
+          f"{family}, eps = {e:g}: largest b_i = eps sqrt(B)/sigma_i over the coordinates and the sweep's B", "sci", 1)
+        v(f"{key}_eps_over_g_max", float(e / np.abs(g[g != 0]).min()),
+          f"{family}, eps = {e:g}: largest eps/|g_i| over the coordinates", "sci", 1)
+        change_B = np.abs(ol.eta_star(g, H, sigma, e, B_sweep) / eta0 - 1)
+        change_max = float(np.max(change_B))
+        # B = 1 is the smallest physical batch (a real boundary); the largest B of the sweep is not.
+        _, on_edge = grid_argmax(change_B, closed=("upper",))
+        values.add_grid_max(f"{key}_max_change", change_max, on_edge,
+                            f"{family}, eps = {e:g}: max over the sweep's B of |eta_star(eps)/eta_star(0) - 1|",
+                            "sci", 1)
         log.info("%s eps=%g: frac_grad=%.3g frac_noise=%s max change %.3g", family, e, frac_grad, frac_noise,
                  change_max)
 

@@ -45,6 +45,7 @@ v("b_ref_over_b_noise", x[0], "reference batch size B_ref / B_noise", "sci", 1)
 v("window_over_b_noise", 10.0 ** cfg["log10_B_window"], "upper end of the small-batch window, B / B_noise", "sci", 1)
 v("b_max_over_b_noise", x[-1], "largest B / B_noise of the grid", "sci", 1)
 v("tolerance", tol, "|D| counted as breaking the square-root rule")
+v("probe_inner_over_b_noise", 10.0 ** (cfg["log10_B_window"] - 2), "B/B_noise of the inner probe", "sci", 1)
 v("n_b_ref", len(b_ref), "number of reference b values (curves per family and rule)", "int")
 v("b_min", b_ref.min(), "smallest reference b", "sig", 1)
 v("b_max", b_ref.max(), "largest reference b", "sig", 1)
@@ -53,6 +54,7 @@ for family in p.families:
     g, H, sigma = getattr(problems, family)(**p.problems[family]).arrays()
     bn = ol.b_noise(g, H, sigma)
     B_ref = x[0] * bn
+    v(f"{family}_b_ref", B_ref, f"{family}: the physical reference batch size B_ref", "sig", 3)
     eps_ref = b_ref * np.median(sigma) / np.sqrt(B_ref)
     for rule in ("sqrt", "fixed"):
         D = np.array([ol.sqrt_rule_log_deviation(g, H, sigma, e, B_ref, x * bn, rule=rule) for e in eps_ref])
@@ -65,6 +67,20 @@ for family in p.families:
           f"{family}, {name}: that deviation as a factor", digits=3)
         v(f"{key}_spread_window", float(np.max(np.ptp(D[:, window], axis=0))),
           f"{family}, {name}: max over B <= window of the spread (max - min over b) of D")
+        # Informative in place of the window's maximum (which restates the tolerance): the deviation
+        # itself at the window's end and a hundred times inside it, exactly (not on the grid), range over b.
+        for tag, xp in (("end", 10.0 ** cfg["log10_B_window"]), ("inner", 10.0 ** (cfg["log10_B_window"] - 2))):
+            d_probe = np.array([ol.sqrt_rule_log_deviation(g, H, sigma, e, B_ref, xp * bn, rule=rule)
+                                for e in eps_ref]).ravel()
+            v(f"{key}_dev_{tag}_min", float(d_probe.min()),
+              f"{family}, {name}: min over b of D at B/B_noise = {xp:g}")
+            v(f"{key}_dev_{tag}_max", float(d_probe.max()),
+              f"{family}, {name}: max over b of D at B/B_noise = {xp:g}")
+            v(f"{key}_dev_{tag}_abs_max", float(np.abs(d_probe).max()),
+              f"{family}, {name}: max over b of |D| at B/B_noise = {xp:g}")
+            if rule == "sqrt":
+                v(f"{key}_slope_{tag}", float(np.max(-d_probe / (xp - x[0]))),
+                  f"{family}, {name}: max over b of -D / (B/B_noise - B_ref/B_noise) at B/B_noise = {xp:g}")
         crossings = [first_crossing(d) for d in D]
         broken = [c for c in crossings if c is not None]
         v(f"{key}_n_broken", len(broken), f"{family}, {name}: curves whose |D| reaches the tolerance", "int")

@@ -12,20 +12,19 @@ plotting.use_style()
 families = snakemake.params.families
 data = {}
 for family, path in zip(families, snakemake.input.npz):
-    with np.load(path) as d:
-        data[family] = {k: d[k] for k in d.files}
+    data[family] = _common.read_npz(path)
 
 fig, axes = plt.subplots(1, len(families), figsize=plotting.figsize(1.0, 0.34), layout="constrained")
 for ax, family in zip(np.atleast_1d(axes), families):
     d = data[family]
     which = np.unique(np.linspace(0, len(d["eps"]) - 1, 4).round().astype(int))
     plotting.plot_eta_curves(ax, d["B"], d["eps"], d["exact"], d["mf_2024"], d["sign"], which,
-                             problems.family_label(family), sgd=d["sgd"])
+                             problems.family_label(family), sgd=d["sgd"], b_noise=float(np.ravel(d["b_noise"])[0]))
 np.atleast_1d(axes)[0].set_ylabel(r"$\eta^*(B)$")
 fig.legend(*np.atleast_1d(axes)[0].get_legend_handles_labels(), loc="outside right center", fontsize=7)
 _common.save_figure(fig, snakemake.output.curves_pdf, snakemake.output.curves_png)
 
-fig, ax = plt.subplots(figsize=plotting.figsize(0.6, 0.7), layout="constrained")
+fig, ax = plt.subplots(figsize=plotting.figsize(0.85, 0.45), layout="constrained")
 eps = data[families[0]]["eps"]
 # Ripples below the surge threshold (see rule eta_sweep) are not drawn as peaks.
 peaks = {problems.family_label(f): np.where(data[f]["surging"], data[f]["peaks"], np.nan) for f in families}
@@ -45,5 +44,7 @@ for ax, f in zip(axes[1:], families):
     mesh = plotting.plot_log_ratio_map(ax, data[f]["B"], data[f]["eps"], data[f]["mf_2024"] / data[f]["exact"],
                                        problems.family_label(f), vmax)
 axes[1].set_ylabel(r"$\epsilon$")
-fig.colorbar(mesh, ax=list(axes[1:]), label=r"$|\log(\eta^*_{\mathrm{mf}}/\eta^*)|$", shrink=0.9)
+for ax in axes[1:]:
+    ax.set_xlabel(r"batch size $B$")
+fig.colorbar(mesh, ax=list(axes[1:]), label=r"$|\log(\eta^*_{\mathrm{mf}}/\eta^*)|$", shrink=0.9, extend="min")
 _common.save_figure(fig, snakemake.output.limits_pdf, snakemake.output.limits_png)

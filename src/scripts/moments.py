@@ -9,8 +9,9 @@ import _common
 import numpy as np
 
 from adameps import approx
-from adameps.measure import abs_error_summary
-from adameps.moments import KINDS, moments
+from adameps.measure import abs_error_summary, grid_argmax
+from adameps.moments import moments
+from adameps.update_maps import KINDS
 
 log = _common.setup(snakemake)
 p = snakemake.params
@@ -46,11 +47,27 @@ for name, (what, approximation, target) in APPROXIMATIONS.items():
     values[f"{name}_signed_error"] = _common.value(s.signed_at_max, f"approx - exact at the worst point: {what}")
     values[f"{name}_a_at_max"] = _common.value(a_at, f"a of the worst point: {what}")
     values[f"{name}_b_at_max"] = _common.value(b_at, f"b of the worst point: {what}")
+    # a = 0 is a symmetry axis (m1 odd, m2 even in a), not an edge; a = a_max and both b ends are.
+    _, on_edge = grid_argmax(np.abs(approximation - target), closed=(True, "upper"))
+    values[f"{name}_max_abs_error_on_edge"] = _common.value(
+        int(on_edge), f"1 if the worst point of {what} lies on the edge of the grid", "int")
+    if on_edge:
+        values[f"{name}_max_abs_error"]["description"] += " (on the edge of its grid: a grid value, not a supremum)"
 
 # Along a = b -> infinity the noise no longer matters: softsign -> 1/sqrt(2) and 1/2, clip -> 1
 # and 1, so the clip stand-in's errors tend to these limits (the sup over the whole plane).
 values["m1_clip_limit_diagonal"] = _common.value(1 - 1 / np.sqrt(2), "limit of clip m1 - softsign m1 as a = b -> inf")
 values["m2_clip_limit_diagonal"] = _common.value(0.5, "limit of clip m2 - softsign m2 as a = b -> inf")
+# The same suprema found numerically (approx.clip_softsign_gap_sup: max over t of the noiseless gap),
+# a second way to the closed forms above.
+for power in (1, 2):
+    sup, t_star = approx.clip_softsign_gap_sup(power)
+    values[f"m{power}_clip_sup"] = _common.value(sup, f"sup over the (a, b) plane of |clip m{power} - softsign m{power}|,"
+                                                 " maximised numerically over the noiseless gap")
+    values[f"m{power}_clip_sup_t"] = _common.value(t_star, f"x/b where the noiseless m{power} gap is largest", digits=4)
+    closed = 1 - 1 / np.sqrt(2) if power == 1 else 0.5
+    values[f"m{power}_clip_sup_check"] = _common.value(abs(sup - closed), f"|numerical sup - closed form| for m{power}",
+                                                       "sci", 1)
 
 # The stated grid, so the paper can say where the numbers were measured.
 values["grid_a_max"] = _common.value(p.a_max, "largest a of the error grid (a >= 0 by symmetry)", digits=2)

@@ -49,22 +49,55 @@ lines = [
 ]
 
 
+def edge(doc, key):
+    """``\\gridedge`` after a maximum that lies on the edge of its grid (a grid value, not a supremum)."""
+    flag = doc["values"].get(key + "_on_edge")
+    return m(doc, key) + (r"\gridedge" if flag and flag["value"] else "")
+
+
 def cell(f, k, stat):
-    c = m(docs[f], f"kappa2_{k}_{stat}")
-    return rf"\textbf{{{c}}}" if best.get((f, stat)) == k else c
+    c = edge(docs[f], f"kappa2_{k}_{stat}")
+    # The macros are \ensuremath{...}: \textbf alone would not bold them, \boldmath does.
+    return rf"{{\boldmath{c}}}" if best.get((f, stat)) == k else c
 
 
 for k, text in KAPPA2:
     lines.append(text + " & " + " & ".join(cell(f, k, s) for f in families for s in ("max", "median")) + r" \\")
 lines.append(r"\midrule")
 lines.append(r"best fit per $\epsilon$ & " + " & ".join(
-    m(docs[f], f"kappa2_best_fit_{s}") for f in families for s in ("max", "median")) + r" \\")
+    edge(docs[f], f"kappa2_best_fit_{s}") for f in families for s in ("max", "median")) + r" \\")
 lines.append(r"2025, $B_{\text{simple}}$ & " + " & ".join(
-    m(docs[f], f"mf_2025_{s}_log_error") for f in families for s in ("max", "median")) + r" \\")
+    edge(docs[f], f"mf_2025_{s}_log_error") for f in families for s in ("max", "median")) + r" \\")
 lines += [r"\bottomrule", r"\end{tabular}"]
 write(snakemake.output.kappa2, lines)
 
 # ---------------------------------------------------------------- surge peaks (questions 2, 3)
+def window_note(doc):
+    """Where in eps the exact surge exceeds the threshold: the root-found intervals (rule eta_sweep,
+    adameps.surge.surge_windows), never a range with equal ends."""
+    vals = doc["values"]
+    n = vals["thr1_n_windows"]["value"]
+    if n == 0:
+        return rf"no surge above ${m(doc, 'surge_min_strength')}$ for $\epsilon\in[{m(doc, 'eps_min')}, {m(doc, 'eps_max')}]$"
+    parts = []
+    for j in range(min(n, 3)):
+        w = f"thr1_w{j}_"
+        lo = None if vals[w + "starts_at_min"]["value"] else m(doc, w + "start")
+        hi = None if vals[w + "ends_at_max"]["value"] else m(doc, w + "end")
+        if lo is None and hi is None:
+            parts.append(r"every $\epsilon$ of the sweep")
+        elif lo is None:
+            parts.append(rf"$\epsilon < {hi}$")
+        elif hi is None:
+            parts.append(rf"$\epsilon > {lo}$")
+        else:
+            parts.append(rf"${lo} < \epsilon < {hi}$")
+    text = rf"rise $> {m(doc, 'surge_min_strength')}$ for " + ", ".join(parts)
+    if "strongest_surge_eps" in vals and not vals["strongest_surge_at_min"]["value"]:
+        text += rf"; strongest ${m(doc, 'strongest_surge')}$ at $\epsilon = {m(doc, 'strongest_surge_eps')}$"
+    return text
+
+
 lines = [
     r"\begin{tabular}{@{}lcccccc@{}}",
     r"\toprule",
@@ -74,13 +107,7 @@ lines = [
 for f in families:
     doc = docs[f]
     vals = doc["values"]
-    if "eps_surge_vanish" in vals:
-        note = (rf"surge on the grid for $\epsilon\in[{m(doc, 'eps_surge_first')}, {m(doc, 'eps_surge_last')}]$,"
-                rf" vanishes at $\epsilon = {m(doc, 'eps_surge_vanish')}$")
-    elif vals["n_eps_surge"]["value"] == 0:
-        note = r"no surge on the $\epsilon$ grid of the sweep"
-    else:
-        note = "surge at every $\\epsilon$ of the sweep"
+    note = window_note(doc)
     lines += [r"\midrule", rf"\multicolumn{{7}}{{@{{}}l}}{{\emph{{{family_label(f)}}}: {note}}} \\"]
     for k in range(vals["n_table_eps"]["value"]):
         t = f"t{k}_"
@@ -97,23 +124,21 @@ lines += [r"\bottomrule", r"\end{tabular}"]
 write(snakemake.output.peaks, lines)
 
 # ---------------------------------------------------------------- realistic eps (question 5)
+# One number per row says how far eps is from mattering (the largest b_i, the largest eps/|g_i|) instead of
+# shares at a few B, which are 0% for the default eps values.
 rv = realistic["values"]
-nb = rv["n_b"]["value"]
 lines = [
-    r"\begin{tabular}{@{}l" + "c" * (nb + 3) + "@{}}",
+    r"\begin{tabular}{@{}lccccc@{}}",
     r"\toprule",
-    r"& & \multicolumn{" + str(nb) + r"}{c}{share with $\epsilon>\sigma_i/\sqrt B$} & & \\",
-    rf"\cmidrule(lr){{3-{2 + nb}}}",
-    r"$\epsilon$ & share with $\epsilon>|g_i|$ & "
-    + " & ".join(rf"$B={m(realistic, f'b{j}')}$" for j in range(nb))
-    + r" & $B_\times$ & $\max_B|\eta^*(\epsilon)/\eta^*(0)-1|$ \\",
+    r"$\epsilon$ & share with $\epsilon>|g_i|$ & $\max_i \epsilon/|g_i|$ & $\max_{i,B} b_i$"
+    r" & $B_\times$ & $\max_B|\eta^*(\epsilon)/\eta^*(0)-1|$ \\",
 ]
 for f in families:
-    lines += [r"\midrule", rf"\multicolumn{{{nb + 4}}}{{@{{}}l}}{{\emph{{{family_label(f)}}}}} \\"]
+    lines += [r"\midrule", rf"\multicolumn{{6}}{{@{{}}l}}{{\emph{{{family_label(f)}}}}} \\"]
     for k in range(rv["n_eps"]["value"]):
         key = f"{f}_e{k}"
         lines.append(" & ".join([m(realistic, f"e{k}"), m(realistic, key + "_frac_grad"),
-                                 *(m(realistic, f"{key}_b{j}_frac_noise") for j in range(nb)),
-                                 m(realistic, key + "_b_cross"), m(realistic, key + "_max_change")]) + r" \\")
+                                 m(realistic, key + "_eps_over_g_max"), m(realistic, key + "_b_max"),
+                                 m(realistic, key + "_b_cross"), edge(realistic, key + "_max_change")]) + r" \\")
 lines += [r"\bottomrule", r"\end{tabular}"]
 write(snakemake.output.realistic, lines)
