@@ -64,5 +64,6 @@ include: "rules/scurves.smk"  # S-curves: erf and the post's two stand-ins
 include: "rules/moments.smk"  # the moments m1, m2 of the update
 include: "rules/eta.smk"  # the optimal learning rate eta*(B, eps)
 include: "rules/training.smk"  # real training against the theory
+include: "rules/multistep.smk"  # many steps: the multi-step theory against the same training
 include: "rules/language_model.smk"  # a byte-level transformer on the King James Bible
 include: "rules/paper.smk"  # numbers, the appendix list, the PDF, the arXiv bundle

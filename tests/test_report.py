@@ -16,6 +16,7 @@ SECTION_CATEGORY = {
     "moments": "Moments",
     "eta": "Optimal learning rate",
     "training": "Real training",
+    "multistep": "Many steps",
     "language_model": "Language model",
 }
 
