@@ -37,6 +37,8 @@ __all__ = [
     "DEFAULT_KAPPA2",
     "eta_star",
     "eta_star_sgd",
+    "eta_star_terms",
+    "eta_star_mean_field_terms",
     "eta_star_mean_field",
     "mean_field_beta",
     "kappa2_choices",
@@ -117,7 +119,7 @@ def _check_kappa2(kappa2):
 
 
 # ---------------------------------------------------------------- exact
-def _eta_star_core(g, H, hdiag, sigma, eps, Bv, kind):
+def _eta_star_terms(g, H, hdiag, sigma, eps, Bv, kind):
     sqB = np.sqrt(Bv)[:, None]
     a = g * sqB / sigma
     b = eps * sqB / sigma
@@ -126,6 +128,11 @@ def _eta_star_core(g, H, hdiag, sigma, eps, Bv, kind):
     # Variance cannot be negative; clip rounding when m2 ~ m1^2 (B -> inf).
     var = np.maximum(m2 - m1 * m1, 0.0)
     den = np.einsum("bi,bi->b", m1 @ H, m1) + var @ hdiag
+    return num, den
+
+
+def _eta_star_core(g, H, hdiag, sigma, eps, Bv, kind):
+    num, den = _eta_star_terms(g, H, hdiag, sigma, eps, Bv, kind)
     return num / den
 
 
@@ -141,6 +148,40 @@ def eta_star(g, H, sigma, eps, B, kind="softsign"):
     Bv, shape = _check_B(B)
     kind = _check_kind(kind)
     return _eta_star_core(g, H, np.diag(H).copy(), sigma, eps, Bv, kind).reshape(shape)
+
+
+def eta_star_terms(g, H, sigma, eps, B, kind="softsign"):
+    r"""Numerator and denominator of :func:`eta_star`: the one-step expected loss is
+    :math:`L - \eta N + \tfrac12 \eta^2 D` with
+
+    .. math::
+
+        N = m_1^\top g, \qquad D = m_1^\top H m_1 + \sum_i (m_{2,i} - m_{1,i}^2) H_{ii},
+
+    so ``eta_star = N / D``.  For ``kind="sgd"`` (the update is the minibatch gradient itself)
+    :math:`N = g^\top g`, :math:`D = g^\top H g + \sum_i \sigma_i^2 H_{ii}/B`
+    (:func:`eta_star_sgd`).  The terms add over independent problems: the optimum of the
+    *average* one-step loss over several starting points ``k`` is
+    :math:`\sum_k N_k / \sum_k D_k`.  Returns ``(N, D)``, each of B's shape.
+
+    >>> g, H, s = np.array([1.0, -0.5]), np.diag([1.0, 0.5]), np.array([1.0, 2.0])
+    >>> N, D = eta_star_terms(g, H, s, 0.1, [1.0, 10.0])
+    >>> bool(np.allclose(N / D, eta_star(g, H, s, 0.1, [1.0, 10.0])))
+    True
+    >>> N, D = eta_star_terms(g, H, s, None, 4.0, kind="sgd")
+    >>> bool(np.isclose(N / D, eta_star_sgd(g, H, s, 4.0)))
+    True
+    """
+    g, H, sigma = validate_problem_arrays(g, H, sigma)
+    Bv, shape = _check_B(B)
+    if kind == "sgd":
+        noise = np.sum(sigma**2 * np.diag(H))
+        num = np.full(Bv.shape, g @ g)
+        return num.reshape(shape), (g @ H @ g + noise / Bv).reshape(shape)
+    eps = _check_eps(eps)
+    kind = _check_kind(kind)
+    num, den = _eta_star_terms(g, H, np.diag(H).copy(), sigma, eps, Bv, kind)
+    return num.reshape(shape), den.reshape(shape)
 
 
 def eta_star_sgd(g, H, sigma, B):
@@ -289,10 +330,35 @@ def eta_star_mean_field(g, H, sigma, eps, B, kappa2=None, variant="2024"):
     Bv, shape = _check_B(B)
     variant = _check_variant(variant)
     k = _default_kappa2(g, sigma, eps, variant) if kappa2 is None else _check_kappa2(kappa2)
+    num, den = _mf_terms(g, H, sigma, eps, Bv, k, variant)
+    return (num / den).reshape(shape)
+
+
+def _mf_terms(g, H, sigma, eps, Bv, k, variant):
     S, P, T = _mf_SPT(g, H, sigma, eps)
     beta = mean_field_beta(Bv, k, variant)
     b2 = beta * beta
-    return (beta * S / (b2 * P + (1.0 - b2) * T)).reshape(shape)
+    return beta * S, b2 * P + (1.0 - b2) * T
+
+
+def eta_star_mean_field_terms(g, H, sigma, eps, B, kappa2=None, variant="2024"):
+    r"""Numerator and denominator of :func:`eta_star_mean_field`:
+    :math:`N = \beta S`, :math:`D = \beta^2 P + (1-\beta^2) T`, so ``eta_mf = N / D``
+    (the mean field's one-step loss model :math:`L - \eta N + \tfrac12\eta^2 D`; terms of
+    several starting points add as in :func:`eta_star_terms`).  Returns ``(N, D)`` of B's shape.
+
+    >>> g, H, s = np.array([1.0, -0.5]), np.diag([1.0, 0.5]), np.array([1.0, 2.0])
+    >>> N, D = eta_star_mean_field_terms(g, H, s, 0.1, [1.0, 10.0])
+    >>> bool(np.allclose(N / D, eta_star_mean_field(g, H, s, 0.1, [1.0, 10.0])))
+    True
+    """
+    g, H, sigma = validate_problem_arrays(g, H, sigma)
+    eps = _check_eps(eps)
+    Bv, shape = _check_B(B)
+    variant = _check_variant(variant)
+    k = _default_kappa2(g, sigma, eps, variant) if kappa2 is None else _check_kappa2(kappa2)
+    num, den = _mf_terms(g, H, sigma, eps, Bv, k, variant)
+    return num.reshape(shape), den.reshape(shape)
 
 
 def kappa2_best_fit(g, H, sigma, eps, B):

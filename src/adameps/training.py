@@ -225,7 +225,7 @@ class TrainResult:
     seeds: np.ndarray
     final_loss: np.ndarray
     diverged: np.ndarray
-    loss0: float
+    loss0: float | np.ndarray
     record_at: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
     curves: np.ndarray | None = None
     seconds: float = 0.0
@@ -280,6 +280,12 @@ def _record_steps(record_at, steps):
     return r
 
 
+def _loss0(per_seed):
+    """The initial loss: a float when every run shares the initial point, else one per seed (S,)."""
+    per_seed = np.asarray(per_seed, dtype=float)
+    return float(per_seed) if per_seed.ndim == 0 else per_seed
+
+
 def _finalise(loss, diverged, loss0, diverge_factor):
     # loss is finite here by construction (parameters are capped), but a huge
     # finite loss is a divergence too.
@@ -298,17 +304,31 @@ def nqm_theta0(n, init_seed=0):
     return _seed_rng(init_seed, NQM_INIT_STREAM).standard_normal(int(n))
 
 
-def _nqm_setup(n, noise_scale, init_seed):
+def _init_seeds(init_seeds, seeds):
+    """``None`` (every run starts at ``init_seed``) or one initial-point seed per seed, as ints."""
+    if init_seeds is None:
+        return None
+    init_seeds = np.asarray(init_seeds, dtype=np.int64).ravel()
+    if init_seeds.size != seeds.size or np.any(init_seeds < 0):
+        raise ValueError(f"init_seeds must hold one non-negative int per seed ({seeds.size}), "
+                         f"got {init_seeds.tolist()}")
+    return init_seeds
+
+
+def _nqm_setup(n, noise_scale, init_seed, init_seeds=None):
     h = nqm_spectrum(n)
     sigma = np.sqrt(noise_scale * h)
-    theta0 = nqm_theta0(n, init_seed)
+    if init_seeds is None:
+        theta0 = nqm_theta0(n, init_seed)
+    else:  # (S, n): seed j starts at nqm_theta0(n, init_seeds[j])
+        theta0 = np.stack([nqm_theta0(n, s) for s in init_seeds])
     return h, sigma, theta0
 
 
 def train_nqm(lrs, *, n=500, B=1, optimizer="adam", eps=1e-8, beta1=0.9, beta2=0.999,
               steps=1000, seeds=(0, 1, 2, 3), noise_scale=1.0, init_seed=0,
               record_at=(), progress=None, theta_cap=1e8, diverge_factor=1e6,
-              chunk=64):
+              chunk=64, init_seeds=None):
     r"""Train the noisy quadratic model for every ``(lr, seed)`` at once.
 
     Loss :math:`L(\theta) = \tfrac12 \sum_i h_i \theta_i^2`, :math:`h_i = 1/i`;
@@ -319,24 +339,29 @@ def train_nqm(lrs, *, n=500, B=1, optimizer="adam", eps=1e-8, beta1=0.9, beta2=0
     positive real (it only scales the noise).  Seed ``s`` draws its noise from
     ``SeedSequence([s, NQM_STREAM])`` in blocks of ``chunk`` steps (the values
     equal per-step draws of shape ``(n,)``); all learning rates of a seed see
-    the same noise.  Returns a :class:`TrainResult` with ``final_loss`` of shape
-    ``(len(lrs), len(seeds))`` (the exact loss, not a minibatch estimate).
+    the same noise.  ``init_seeds`` (one int per seed) instead starts seed ``j`` at
+    ``nqm_theta0(n, init_seeds[j])``, so that seeds differ in the initial point as well as in
+    the noise; ``loss0`` is then an array, one initial loss per seed.  Returns a
+    :class:`TrainResult` with ``final_loss`` of shape ``(len(lrs), len(seeds))`` (the exact
+    loss, not a minibatch estimate).
     """
     lrs, seeds = _as_grid(lrs, seeds)
+    init_seeds = _init_seeds(init_seeds, seeds)
     if not B > 0:
         raise ValueError(f"B must be > 0, got {B}")
     rec = _record_steps(record_at, steps)
     t0 = time.perf_counter()
-    h, sigma, theta0 = _nqm_setup(n, noise_scale, init_seed)
+    h, sigma, theta0 = _nqm_setup(n, noise_scale, init_seed, init_seeds)
     L, S = lrs.size, seeds.size
     opt = make_optimizer(optimizer, eps, beta1, beta2)
     theta = np.broadcast_to(theta0, (L, S, n)).copy()
+    start = np.broadcast_to(theta0, (L, S, n))
     state = opt.init(theta)
     lr = lrs[:, None, None]
     noise_sd = sigma / math.sqrt(B)
     rngs = [_seed_rng(s, NQM_STREAM) for s in seeds]
     diverged = np.zeros((L, S), bool)
-    loss0 = 0.5 * float(np.sum(h * theta0 * theta0))
+    loss0 = _loss0(0.5 * np.sum(h * theta0 * theta0, axis=-1))
     curves = np.empty((L, S, rec.size))
 
     def loss_now():
@@ -357,7 +382,7 @@ def train_nqm(lrs, *, n=500, B=1, optimizer="adam", eps=1e-8, beta1=0.9, beta2=0
         big = np.max(np.abs(theta), axis=-1) > theta_cap
         if big.any():
             diverged |= big
-            theta[big] = theta0  # reset so that nothing overflows; run is flagged
+            theta[big] = start[big]  # reset so that nothing overflows; run is flagged
         if k_rec < rec.size and rec[k_rec] == t + 1:
             curves[..., k_rec] = np.where(diverged, np.inf, loss_now())
             k_rec += 1
@@ -368,24 +393,28 @@ def train_nqm(lrs, *, n=500, B=1, optimizer="adam", eps=1e-8, beta1=0.9, beta2=0
                        time.perf_counter() - t0,
                        dict(problem="nqm", n=n, B=B, optimizer=optimizer, eps=eps,
                             beta1=beta1, beta2=beta2, steps=steps,
-                            noise_scale=noise_scale, init_seed=init_seed))
+                            noise_scale=noise_scale, init_seed=init_seed,
+                            init_seeds=None if init_seeds is None else init_seeds.tolist()))
 
 
 def train_nqm_loop(lrs, *, n=500, B=1, optimizer="adam", eps=1e-8, beta1=0.9, beta2=0.999,
                    steps=1000, seeds=(0, 1, 2, 3), noise_scale=1.0, init_seed=0,
-                   theta_cap=1e8, diverge_factor=1e6):
+                   theta_cap=1e8, diverge_factor=1e6, init_seeds=None):
     """Reference: :func:`train_nqm` one run at a time, noise drawn per step (final losses only)."""
     lrs, seeds = _as_grid(lrs, seeds)
+    init_seeds = _init_seeds(init_seeds, seeds)
     t0 = time.perf_counter()
-    h, sigma, theta0 = _nqm_setup(n, noise_scale, init_seed)
+    h, sigma, theta0 = _nqm_setup(n, noise_scale, init_seed, init_seeds)
     noise_sd = sigma / math.sqrt(B)
-    loss0 = 0.5 * float(np.sum(h * theta0 * theta0))
+    loss0 = _loss0(0.5 * np.sum(h * theta0 * theta0, axis=-1))
+    starts = np.broadcast_to(theta0, (seeds.size, n))
     out = np.empty((lrs.size, seeds.size))
     div = np.zeros((lrs.size, seeds.size), bool)
     for i, lr in enumerate(lrs):
         for j, s in enumerate(seeds):
             rng = _seed_rng(s, NQM_STREAM)
             opt = make_optimizer(optimizer, eps, beta1, beta2)
+            theta0 = starts[j]
             theta = theta0.copy()
             state = opt.init(theta)
             for _ in range(steps):
@@ -509,13 +538,20 @@ class SoftmaxRegression:
     ``theta`` (..., D) with ``X`` (..., m, d_in), ``Y`` (..., m, K).
     """
 
-    def __init__(self, d_in, n_classes, l2=0.0):
+    def __init__(self, d_in, n_classes, l2=0.0, init_scale=0.0):
         self.d_in, self.K, self.l2 = int(d_in), int(n_classes), float(l2)
+        self.init_scale = float(init_scale)
+        if not (np.isfinite(self.init_scale) and self.init_scale >= 0):
+            raise ValueError(f"init_scale must be finite and >= 0, got {init_scale!r}")
         self.n_params = self.d_in * self.K
 
     def init(self, seed=0):
-        """Zero initial point (uniform predictions); ``seed`` is unused."""
-        return np.zeros(self.n_params)
+        """Initial point ``W ~ N(0, init_scale^2 / d_in)`` from ``SeedSequence([seed, MODEL_INIT_STREAM])``;
+        ``init_scale = 0`` (default): the zero point (uniform predictions) whatever ``seed``."""
+        if self.init_scale == 0.0:
+            return np.zeros(self.n_params)
+        rng = _seed_rng(seed, MODEL_INIT_STREAM)
+        return self.init_scale * rng.standard_normal(self.n_params) / math.sqrt(self.d_in)
 
     def _W(self, theta):
         return theta.reshape(theta.shape[:-1] + (self.d_in, self.K))
@@ -621,20 +657,25 @@ class MLP:
         return _add_l2_grad(np.concatenate([g1, g2], axis=1), theta, self.l2)
 
 
-def make_model(model, data, hidden=32, activation="tanh", l2=0.0):
-    """``"softmax"`` -> :class:`SoftmaxRegression`, ``"mlp"`` -> :class:`MLP` for ``data``."""
+def make_model(model, data, hidden=32, activation="tanh", l2=0.0, init_scale=0.0):
+    """``"softmax"`` -> :class:`SoftmaxRegression`, ``"mlp"`` -> :class:`MLP` for ``data``
+    (``init_scale``: the softmax model's initial scale; the MLP has its own LeCun init)."""
     if model == "softmax":
-        return SoftmaxRegression(data.d_in, data.n_classes, l2)
+        return SoftmaxRegression(data.d_in, data.n_classes, l2, init_scale)
     if model == "mlp":
         return MLP(data.d_in, data.n_classes, hidden, activation, l2)
     raise ValueError(f"model must be softmax or mlp, got {model!r}")
 
 
-def _digits_setup(data, model, hidden, activation, init_seed, eval_on, l2):
+def _digits_setup(data, model, hidden, activation, init_seed, eval_on, l2, init_seeds=None,
+                  init_scale=0.0):
     if data is None:
         data = load_digits_data()
-    net = make_model(model, data, hidden, activation, l2)
-    theta0 = net.init(init_seed)
+    net = make_model(model, data, hidden, activation, l2, init_scale)
+    if init_seeds is None:
+        theta0 = net.init(init_seed)
+    else:  # (S, D): seed j starts at net.init(init_seeds[j])
+        theta0 = np.stack([net.init(s) for s in init_seeds])
     if eval_on == "train":
         Xe, Ye = data.X_train, data.Y_train
     elif eval_on == "test":
@@ -647,7 +688,8 @@ def _digits_setup(data, model, hidden, activation, init_seed, eval_on, l2):
 def train_digits(lrs, *, model="softmax", B=32, eps=1e-8, beta1=0.9, beta2=0.999,
                  optimizer="adam", steps=300, seeds=(0, 1, 2, 3), hidden=32,
                  activation="tanh", init_seed=0, data=None, eval_on="train", l2=0.0,
-                 record_at=(), progress=None, theta_cap=1e6, diverge_factor=1e3):
+                 record_at=(), progress=None, theta_cap=1e6, diverge_factor=1e3,
+                 init_seeds=None, init_scale=0.0):
     r"""Train softmax regression or the MLP on digits for every ``(lr, seed)`` at once.
 
     Each step, seed ``s`` samples ``B`` training indices uniformly *with
@@ -663,25 +705,30 @@ def train_digits(lrs, *, model="softmax", B=32, eps=1e-8, beta1=0.9, beta2=0.999
     The training set is linearly separable: without ``l2`` the train loss
     keeps falling as the weights grow, so at large B and many steps the
     measured eta* runs to the stability edge (pilot: edge-flagged); a small
-    ``l2`` (1e-3) gives a finite minimiser.  Returns a :class:`TrainResult`
-    with ``final_loss`` of shape ``(len(lrs), len(seeds))``.
+    ``l2`` (1e-3) gives a finite minimiser.  ``init_seeds`` (one int per seed) starts seed ``j``
+    at ``net.init(init_seeds[j])`` instead (``loss0`` is then one initial loss per seed);
+    ``init_scale`` sets the softmax model's random initial scale (0: the zero point).
+    Returns a :class:`TrainResult` with ``final_loss`` of shape ``(len(lrs), len(seeds))``.
     """
     lrs, seeds = _as_grid(lrs, seeds)
+    init_seeds = _init_seeds(init_seeds, seeds)
     B = int(B)
     if B < 1:
         raise ValueError(f"B must be a positive int, got {B}")
     rec = _record_steps(record_at, steps)
     t0 = time.perf_counter()
-    data, net, theta0, Xe, Ye = _digits_setup(data, model, hidden, activation, init_seed, eval_on, l2)
+    data, net, theta0, Xe, Ye = _digits_setup(data, model, hidden, activation, init_seed, eval_on, l2,
+                                              init_seeds, init_scale)
     L, S = lrs.size, seeds.size
     opt = make_optimizer(optimizer, eps, beta1, beta2)
     theta = np.broadcast_to(theta0, (L, S, net.n_params)).copy()
+    start = np.broadcast_to(theta0, (L, S, net.n_params))
     state = opt.init(theta)
     lr = lrs[:, None, None]
     rngs = [_seed_rng(s, DIGITS_STREAM) for s in seeds]
     ntr = data.X_train.shape[0]
     diverged = np.zeros((L, S), bool)
-    loss0 = float(net.loss(theta0, Xe, Ye))
+    loss0 = _loss0(net.loss(theta0, Xe, Ye))
     curves = np.empty((L, S, rec.size))
     k_rec = 0
     if rec.size and rec[0] == 0:
@@ -694,7 +741,7 @@ def train_digits(lrs, *, model="softmax", B=32, eps=1e-8, beta1=0.9, beta2=0.999
         big = np.max(np.abs(theta), axis=-1) > theta_cap
         if big.any():
             diverged |= big
-            theta[big] = theta0  # reset so that nothing overflows; run is flagged
+            theta[big] = start[big]  # reset so that nothing overflows; run is flagged
         if k_rec < rec.size and rec[k_rec] == t + 1:
             curves[..., k_rec] = np.where(diverged, np.inf, net.loss(theta, Xe, Ye))
             k_rec += 1
@@ -705,26 +752,32 @@ def train_digits(lrs, *, model="softmax", B=32, eps=1e-8, beta1=0.9, beta2=0.999
                        time.perf_counter() - t0,
                        dict(problem="digits", model=model, B=B, optimizer=optimizer, eps=eps, l2=l2,
                             beta1=beta1, beta2=beta2, steps=steps, hidden=hidden,
-                            activation=activation, init_seed=init_seed, eval_on=eval_on))
+                            activation=activation, init_seed=init_seed, eval_on=eval_on,
+                            init_seeds=None if init_seeds is None else init_seeds.tolist(),
+                            init_scale=init_scale))
 
 
 def train_digits_loop(lrs, *, model="softmax", B=32, eps=1e-8, beta1=0.9, beta2=0.999,
                       optimizer="adam", steps=300, seeds=(0, 1, 2, 3), hidden=32,
                       activation="tanh", init_seed=0, data=None, eval_on="train", l2=0.0,
-                      theta_cap=1e6, diverge_factor=1e3):
+                      theta_cap=1e6, diverge_factor=1e3, init_seeds=None, init_scale=0.0):
     """Reference: :func:`train_digits` one run at a time (final losses only)."""
     lrs, seeds = _as_grid(lrs, seeds)
+    init_seeds = _init_seeds(init_seeds, seeds)
     B = int(B)
     t0 = time.perf_counter()
-    data, net, theta0, Xe, Ye = _digits_setup(data, model, hidden, activation, init_seed, eval_on, l2)
+    data, net, theta0, Xe, Ye = _digits_setup(data, model, hidden, activation, init_seed, eval_on, l2,
+                                              init_seeds, init_scale)
     ntr = data.X_train.shape[0]
-    loss0 = float(net.loss(theta0, Xe, Ye))
+    loss0 = _loss0(net.loss(theta0, Xe, Ye))
+    starts = np.broadcast_to(theta0, (seeds.size, net.n_params))
     out = np.empty((lrs.size, seeds.size))
     div = np.zeros((lrs.size, seeds.size), bool)
     for i, lr in enumerate(lrs):
         for j, s in enumerate(seeds):
             rng = _seed_rng(s, DIGITS_STREAM)
             opt = make_optimizer(optimizer, eps, beta1, beta2)
+            theta0 = starts[j]
             theta = theta0.copy()
             state = opt.init(theta)
             for _ in range(steps):
