@@ -175,11 +175,23 @@ def plot_eta_peaks(ax, eps, peaks: dict, mf_peaks: dict) -> None:
     ax.legend(fontsize=7)
 
 
+#: Okabe-Ito colours (colour-blind safe) in an order whose neighbours differ in hue and lightness,
+#: and one marker shape each, so that a curve is told apart by its marker alone in greyscale too.
+EPS_CYCLE = ("blue", "orange", "green", "vermillion", "skyblue", "purple", "black")
+EPS_MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+
+
 def eps_colours(log10_eps) -> dict:
     """One colour per log10(eps) value (sorted), shared by every panel of the training figures."""
-    cycle = [PALETTE[c] for c in ("blue", "vermillion", "green", "purple", "orange", "skyblue")]
+    cycle = [PALETTE[c] for c in EPS_CYCLE]
     vals = sorted({float(x) for x in log10_eps})
     return {x: cycle[k % len(cycle)] for k, x in enumerate(vals)}
+
+
+def eps_markers(log10_eps) -> dict:
+    """One marker per log10(eps) value (sorted), paired with :func:`eps_colours`."""
+    vals = sorted({float(x) for x in log10_eps})
+    return {x: EPS_MARKERS[k % len(EPS_MARKERS)] for k, x in enumerate(vals)}
 
 
 def _log_errorbar(ax, x, y, log_se, **kw):
@@ -187,25 +199,32 @@ def _log_errorbar(ax, x, y, log_se, **kw):
     ax.errorbar(x, y, yerr=[y - y * np.exp(-s), y * np.exp(s) - y], capsize=1.5, **kw)
 
 
-def plot_train_eta(ax, B, eps, eta, log_se, theory, title, colours=None, ok=None, labels=None) -> None:
+def plot_train_eta(ax, B, eps, eta, log_se, theory, title, colours=None, ok=None, labels=None,
+                   theory2=None, markers=None) -> None:
     r"""Measured :math:`\eta^*(B)` per :math:`\epsilon` (markers, bars = :math:`\pm` one bootstrap s.e. in log)
-    with the one-step theory's prediction (lines, same colour); log--log axes.
+    with the one-step theory's prediction (solid lines, same colour) and, if given, a second theory
+    ``theory2`` (dashed, same colour); log--log axes.
 
-    ``eps`` may hold NaN for optimisers without one (then ``labels`` names the row); ``colours``
-    maps ``log10(eps)`` to a colour (default :func:`eps_colours`); ``ok`` (same shape as ``eta``)
-    marks bracketed, refined minima: the others are drawn as open markers (a bound, not an estimate).
+    ``eps`` may hold NaN for optimisers without one (then ``labels`` names the row); ``colours`` /
+    ``markers`` map ``log10(eps)`` to a colour / marker (default :func:`eps_colours`,
+    :func:`eps_markers`); ``ok`` (same shape as ``eta``) marks bracketed, refined minima: the others
+    are drawn as open markers (a bound, not an estimate).
     """
     eps = np.asarray(eps, float)
     colours = colours or eps_colours(np.log10(eps[np.isfinite(eps)]))
-    others = iter([PALETTE["black"], "#777777", PALETTE["vermillion"], PALETTE["purple"]])
+    markers = markers or eps_markers(np.log10(eps[np.isfinite(eps)]))
+    others = iter(zip([PALETTE["black"], PALETTE["vermillion"], PALETTE["skyblue"], PALETTE["purple"]],
+                      ["o", "s", "^", "D"]))
     for r, (e, y, s, t) in enumerate(zip(eps, eta, log_se, theory)):
-        colour = colours[float(np.log10(e))] if np.isfinite(e) else next(others)
+        colour, marker = (colours[float(np.log10(e))], markers[float(np.log10(e))]) if np.isfinite(e) else next(others)
         label = labels[r] if labels else rf"$\epsilon = 10^{{{np.log10(e):.0f}}}$"
-        _log_errorbar(ax, B, y, s, fmt="o", ms=3, color=colour, label=label)
+        _log_errorbar(ax, B, y, s, fmt=marker, ms=3, color=colour, label=label)
         if ok is not None and not np.all(ok[r]):
             bad = ~np.asarray(ok[r], bool)
-            ax.plot(np.asarray(B)[bad], np.asarray(y)[bad], "o", ms=5, mfc="white", color=colour, zorder=3)
+            ax.plot(np.asarray(B)[bad], np.asarray(y)[bad], marker, ms=5, mfc="white", color=colour, zorder=3)
         ax.plot(B, t, "-", color=colour, lw=0.9)
+        if theory2 is not None:
+            ax.plot(B, theory2[r], "--", color=colour, lw=0.8)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(r"batch size $B$")
@@ -256,10 +275,13 @@ def plot_train_budget(ax, B, steps, eta, log_se, theory_adam, theory_softsign, t
 def plot_lr_curves(ax, lrs: dict, mean: dict, lo: dict, hi: dict, eta: dict, f_eta: dict) -> None:
     r"""Seed-mean final loss against the learning rate per batch size (lines), the seeds' range
     (band) and the fitted minimum (marker); log--log.  Every argument is a dict keyed by ``B``."""
-    cycle = [PALETTE[c] for c in ("blue", "vermillion", "green", "purple", "orange", "skyblue", "black")]
+    cycle = [PALETTE[c] for c in EPS_CYCLE]
     for c, B in zip(cycle, lrs):
-        ax.fill_between(lrs[B], lo[B], hi[B], color=c, alpha=0.2, lw=0)
-        ax.plot(lrs[B], mean[B], "-", color=c, lw=0.9, label=f"$B = {B:g}$")
+        # the band (range over seeds) opaque enough to see, with its edges drawn
+        ax.fill_between(lrs[B], lo[B], hi[B], color=c, alpha=0.3, lw=0)
+        ax.plot(lrs[B], lo[B], "-", color=c, lw=0.4)
+        ax.plot(lrs[B], hi[B], "-", color=c, lw=0.4)
+        ax.plot(lrs[B], mean[B], "-", color=c, lw=1.1, label=f"$B = {B:g}$")
         ax.plot([eta[B]], [f_eta[B]], "v", color=c, ms=5, mec=PALETTE["black"], mew=0.4)
     ax.set_xscale("log")
     ax.set_yscale("log")
