@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import re
 import os
 import shutil
 import subprocess
@@ -70,3 +72,26 @@ def output_hashes(root: Path) -> dict[str, str]:
                     "dist/*"):
         files += [p for p in root.glob(pattern) if p.is_file()]
     return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(files)}
+
+
+@functools.lru_cache(maxsize=8)
+def dag_jobs(root: Path = ROOT, configfile: str = TEST_CONFIG) -> list[dict[str, str]]:
+    """Every job of the whole DAG as Snakemake plans it (``snakemake -n --forceall``), one dict per
+    job with the fields the dry run prints (cached per tree: call it after the tree is final): ``rule``, ``input``, ``output``, ``log``, ``benchmark``,
+    ``wildcards``, ``resources``, ``threads`` (absent fields are missing from the dict). Tests ask
+    the DAG, not the text of the workflow files, what the workflow builds."""
+    cmd = [sys.executable, "-m", "snakemake", "-n", "--forceall", "--configfile", configfile]
+    proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=300, check=True)
+    jobs = []
+    for block in re.split(r"^(?:local)?rule ", proc.stdout + proc.stderr, flags=re.M)[1:]:
+        name, rest = block.split(":", 1)
+        job = {"rule": name}
+        for key, value in re.findall(r"^    (\w+): (.*)$", rest, re.M):
+            job.setdefault(key, value)
+        jobs.append(job)
+    return jobs
+
+
+def dag_outputs(jobs: list[dict[str, str]], pattern: str) -> list[str]:
+    """Output paths of ``jobs`` that match the regular expression ``pattern`` (whole path)."""
+    return sorted({p for job in jobs for p in job.get("output", "").split(", ") if re.fullmatch(pattern, p)})

@@ -7,14 +7,15 @@ import json
 import os
 import re
 import subprocess
+import sys
 import tarfile
 
 import pytest
 import yaml
 
 from adameps.numbers import format_number, macro_name
-from conftest import copy_tree, output_hashes, require_tex, snakemake
-from test_report import figure_sections, rule_script, snakefile_figures
+from conftest import copy_tree, dag_jobs, output_hashes, require_tex, snakemake
+from test_report import dag_figures, figure_sections, rule_script
 
 pytestmark = pytest.mark.slow
 
@@ -57,22 +58,16 @@ def test_pdf_and_macros(built):
     assert "undefined" not in log.lower().replace("infwarerr", "")
 
 
-def test_every_rule_has_log_and_benchmark(built):
-    snakefile = (built / "Snakefile").read_text()
-    blocks = re.split(r"^rule ", snakefile, flags=re.M)[1:]
-    assert len(blocks) > 3
-    for block in blocks:
-        name = block.split(":", 1)[0]
-        if name == "all":
-            continue
-        for directive in ("log:", "benchmark:", "threads:", "resources:"):
-            assert f"\n    {directive}" in block, f"rule {name} has no {directive}"
-        # ...and the build wrote them: one log and one benchmark per job.
-        logs = re.search(r'\n    log:\n\s+"([^"]+)"', block).group(1)
-        pattern = re.sub(r"\{\w+\}", "*", logs)
-        assert list(built.glob(pattern)), f"rule {name}: no {pattern} after the build"
-        bench = re.search(r'\n    benchmark:\n\s+"([^"]+)"', block).group(1)
-        assert list(built.glob(re.sub(r"\{\w+\}", "*", bench))), f"rule {name}: no benchmark file"
+def test_every_job_has_log_and_benchmark(built):
+    """Every job the DAG plans (but the target `all`) names a log and a benchmark file, and resources;
+    and the build wrote them: one log and one benchmark per job."""
+    jobs = [job for job in dag_jobs(built) if job["rule"] != "all"]
+    assert len({job["rule"] for job in jobs}) > 3
+    for job in jobs:
+        for field in ("log", "benchmark", "resources"):
+            assert field in job, f"job of rule {job['rule']} has no {field}"
+        assert (built / job["log"]).is_file(), f"rule {job['rule']}: no {job['log']} after the build"
+        assert (built / job["benchmark"]).is_file(), f"rule {job['rule']}: no {job['benchmark']} after the build"
 
 
 def test_nothing_to_do_after_build(built):
@@ -99,6 +94,22 @@ def test_library_change_reruns_what_uses_it(built):
     assert "Nothing to be done" in dry.stdout + dry.stderr
 
 
+def test_adding_an_eps_reruns_only_its_own_sweep(built, tmp_path):
+    """One training job per eps value with only its own settings: adding an eps to an arm plans that
+    one sweep (and what summarises all sweeps), not the arm's other sweeps."""
+    cfg = yaml.safe_load((built / "config/test.yaml").read_text())
+    arm = next(a for a, c in cfg["train"]["problems"].items() if c["optimizer"] == "adam")
+    eps = cfg["train"]["problems"][arm]["log10_eps"]
+    overlay = tmp_path / "one_more_eps.yaml"
+    overlay.write_text(yaml.safe_dump({"train": {"problems": {arm: {"log10_eps": [*eps, -4]}}}}))
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--configfile", "config/test.yaml", str(overlay)],
+                          cwd=built, capture_output=True, text=True, timeout=300)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out
+    sweeps = re.findall(r"^rule train_sweep:\n(?:    .*\n)*?    output: (results/train/\S+)\.csv", out, re.M)
+    assert sweeps == [f"results/train/{arm}_eps-4"], out
+
+
 def test_lint_is_clean(built):
     proc = snakemake(built, "--lint", check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -115,10 +126,9 @@ def test_html_report_every_figure_captioned_by_section(built):
     results = json.loads(re.search(r"^\s*var results = (\{.*\});$", html, re.M).group(1))
     categories = json.loads(re.search(r"^\s*var categories = (\{.*\});$", html, re.M).group(1))
     in_category = {path: cat for cat, subcats in categories.items() for paths in subcats.values() for path in paths}
-    snakefile = (built / "Snakefile").read_text()
     sections = figure_sections(built)
     captions = {}
-    for fig in snakefile_figures(snakefile):
+    for fig in dag_figures(dag_jobs(built)):
         key = f"figures/{fig}.png"
         assert key in results, f"{key} is not in the report: wrap the output in report(...)"
         res = results[key]
@@ -130,7 +140,7 @@ def test_html_report_every_figure_captioned_by_section(built):
         # the caption is rendered (Jinja, then reStructuredText) and names the script that drew it
         text = re.sub(r"<[^>]+>", "", res["caption"])
         assert "{{" not in text and "{%" not in text and "snakemake." not in text, text
-        assert rule_script(snakefile, res["job_properties"]["rule"]) in text, (fig, text)
+        assert rule_script(res["job_properties"]["rule"]) in text, (fig, text)
         captions[fig] = text
         assert in_category.get(key) == sections[fig], f"{fig}: in {in_category.get(key)!r}, paper: {sections[fig]!r}"
     assert len(set(captions.values())) == len(captions), "two figures share one caption text"

@@ -2,14 +2,13 @@
 and checked in tests/test_pipeline.py::test_html_report_every_figure_captioned_by_section, on the
 tree that module has already built.
 
-Convention: each figure's PNG output is wrapped in ``report(..., caption="report/<figure>.rst",
-category=<paper section>)``; the category is the section of the paper whose .tex includes the
-figure (SECTION_CATEGORY)."""
+Convention: each figure's PNG output is wrapped in ``report(..., caption="../report/<figure>.rst",
+category=<paper section>)`` in its section's rules file (caption paths are relative to that file);
+the category is the section of the paper whose .tex includes the figure (SECTION_CATEGORY)."""
 
-import ast
 import re
 
-from conftest import ROOT
+from conftest import ROOT, dag_jobs, dag_outputs
 
 # paper/sections/<stem>.tex -> report category
 SECTION_CATEGORY = {
@@ -20,9 +19,16 @@ SECTION_CATEGORY = {
 }
 
 
-def snakefile_figures(snakefile: str) -> list[str]:
-    """The Snakefile's FIGURES list (every figure the paper includes)."""
-    return ast.literal_eval(re.search(r"^FIGURES = (\[[^\]]*\])", snakefile, re.M).group(1))
+def dag_figures(jobs=None) -> list[str]:
+    """Every figure the DAG draws (figures/<name>.pdf, for the paper), by name."""
+    return [re.fullmatch(r"figures/([\w-]+)\.pdf", p).group(1)
+            for p in dag_outputs(jobs if jobs is not None else dag_jobs(), r"figures/[\w-]+\.pdf")]
+
+
+def workflow_text(root=ROOT) -> str:
+    """The root Snakefile and every rules file, concatenated (for the report(...) annotations,
+    which the dry run does not print)."""
+    return "\n".join(p.read_text() for p in [root / "Snakefile", *sorted((root / "rules").glob("*.smk"))])
 
 
 def figure_sections(root=ROOT) -> dict[str, str]:
@@ -35,16 +41,15 @@ def figure_sections(root=ROOT) -> dict[str, str]:
     return out
 
 
-def rule_script(snakefile: str, rule: str) -> str:
-    block = re.split(r"^rule ", snakefile, flags=re.M)
-    body = next(b for b in block if b.startswith(f"{rule}:"))
-    return re.search(r'\n    script:\n\s+"([^"]+)"', body).group(1)
+def rule_script(rule: str) -> str:
+    """The script a rule runs: every rule runs src/scripts/<rule>.py (tests/test_workflow.py)."""
+    return f"src/scripts/{rule}.py"
 
 
 def test_report_annotations_point_at_captions_and_sections():
-    snakefile = (ROOT / "Snakefile").read_text()
+    snakefile = workflow_text()
     assert re.search(r'^report: "report/workflow.rst"$', snakefile, re.M)
-    annotations = re.findall(r'report\(\s*"([^"]+)",\s*caption="([^"]+)",\s*category="([^"]+)"', snakefile)
+    annotations = re.findall(r'report\(\s*"([^"]+)",\s*caption="\.\./([^"]+)",\s*category="([^"]+)"', snakefile)
     assert annotations
     used = set()
     for path, caption, category in annotations:
@@ -57,9 +62,9 @@ def test_report_annotations_point_at_captions_and_sections():
     # every figure of the paper is annotated, in the category of the section that includes it
     sections = figure_sections()
     annotated = {re.sub(r"\{\w+\}", "*", path): category for path, _, category in annotations}
-    for fig in snakefile_figures(snakefile):
+    for fig in dag_figures():
         hits = [cat for pat, cat in annotated.items() if re.fullmatch(re.escape(pat).replace(r"\*", r"\w+"),
                                                                       f"figures/{fig}.png")]
-        assert hits, f"figures/{fig}.png is not wrapped in report(...) in the Snakefile"
+        assert hits, f"figures/{fig}.png is not wrapped in report(...) in rules/*.smk"
         assert fig in sections, f"{fig} is in FIGURES but no paper section includes {fig}.pdf"
         assert hits == [sections[fig]], f"{fig}: category {hits} but the paper has it in {sections[fig]!r}"

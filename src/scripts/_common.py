@@ -36,6 +36,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 
 # The library is importable without `pip install -e .` (e.g. in the per-rule conda
@@ -43,6 +44,10 @@ import numpy as np
 _SRC = str(Path(__file__).resolve().parents[1])
 if _SRC not in sys.path:
     sys.path.insert(1, _SRC)
+
+# Every script imports this module first, so figures are drawn off-screen (no display on a build
+# or cluster node) without each script choosing a backend before pyplot.
+matplotlib.use("Agg")
 
 RESULTS_FORMAT = "adameps.results/1"
 

@@ -5,19 +5,15 @@ large-B plateau by far less than the pipeline's surge threshold.
 Writes results/eta_no_surge.json (named values -> macros).
 """
 
-import sys
-from pathlib import Path
+import _common
 
-sys.path.insert(0, str(Path(__file__).parent))
-import _common  # noqa: E402
+import numpy as np
 
-import numpy as np  # noqa: E402
+from adameps import optimal_lr as ol
+from adameps import problems
 
-from adameps import optimal_lr as ol  # noqa: E402
-from adameps import problems  # noqa: E402
-
-log = _common.setup(snakemake)  # noqa: F821
-p = snakemake.params  # noqa: F821
+log = _common.setup(snakemake)
+p = snakemake.params
 problem = problems.two_coordinate_no_surge(p.no_surge["coupling"])
 g, H, sigma = problem.arrays()
 eps = p.no_surge["eps"]
@@ -51,5 +47,5 @@ v("mf_min_step", float(np.min(np.diff(mf) / mf[:-1])), "smallest relative increa
 v("n_b", len(B), "number of batch sizes of the grid", "int")
 v("b_min", B[0], "smallest B of the grid", "sci", 1)
 v("b_max", B[-1], "largest B of the grid", "sci", 1)
-_common.write_results(snakemake.output.json, namespace="eta_no_surge", snakemake=snakemake,  # noqa: F821
+_common.write_results(snakemake.output.json, namespace="eta_no_surge", snakemake=snakemake,
                       script=__file__, values=values)

@@ -4,19 +4,15 @@ gradient scale of each problem family, and how much they move eta_star away from
 Writes results/eta_realistic.json (named values -> macros, and the cells of table_eta_realistic).
 """
 
-import sys
-from pathlib import Path
+import _common
 
-sys.path.insert(0, str(Path(__file__).parent))
-import _common  # noqa: E402
+import numpy as np
 
-import numpy as np  # noqa: E402
+from adameps import optimal_lr as ol
+from adameps import problems
 
-from adameps import optimal_lr as ol  # noqa: E402
-from adameps import problems  # noqa: E402
-
-log = _common.setup(snakemake)  # noqa: F821
-p = snakemake.params  # noqa: F821
+log = _common.setup(snakemake)
+p = snakemake.params
 B_sweep = np.logspace(p.B["log10_min"], p.B["log10_max"], p.B["n"])
 B_table = np.asarray(p.realistic["B"], float)
 
@@ -54,5 +50,5 @@ for family in p.families:
         log.info("%s eps=%g: frac_grad=%.3g frac_noise=%s max change %.3g", family, e, frac_grad, frac_noise,
                  change_max)
 
-_common.write_results(snakemake.output.json, namespace="eta_realistic", snakemake=snakemake,  # noqa: F821
+_common.write_results(snakemake.output.json, namespace="eta_realistic", snakemake=snakemake,
                       script=__file__, values=values)

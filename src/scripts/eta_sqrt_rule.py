@@ -10,19 +10,15 @@ collapse onto the square-root rule.
 Writes results/eta_sqrt_rule.json (named values -> macros) and results/eta_sqrt_rule.npz (curves).
 """
 
-import sys
-from pathlib import Path
+import _common
 
-sys.path.insert(0, str(Path(__file__).parent))
-import _common  # noqa: E402
+import numpy as np
 
-import numpy as np  # noqa: E402
+from adameps import optimal_lr as ol
+from adameps import problems
 
-from adameps import optimal_lr as ol  # noqa: E402
-from adameps import problems  # noqa: E402
-
-log = _common.setup(snakemake)  # noqa: F821
-p = snakemake.params  # noqa: F821
+log = _common.setup(snakemake)
+p = snakemake.params
 cfg = p.sqrt_rule
 x = np.logspace(cfg["log10_B_ref"], cfg["log10_B_max"], cfg["n_B"])  # B / B_noise
 b_ref = np.asarray(cfg["b"], float)
@@ -79,6 +75,6 @@ for family in p.families:
         log.info("%s %s: max |D| in window %.3g, crossings %s", family, rule, np.max(np.abs(D[:, window])),
                  crossings)
 
-_common.write_results(snakemake.output.json, namespace="eta_sqrt_rule", snakemake=snakemake,  # noqa: F821
+_common.write_results(snakemake.output.json, namespace="eta_sqrt_rule", snakemake=snakemake,
                       script=__file__, values=values)
-_common.write_npz(snakemake.output.npz, **arrays)  # noqa: F821
+_common.write_npz(snakemake.output.npz, **arrays)

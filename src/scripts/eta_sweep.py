@@ -6,20 +6,16 @@ field for each choice of kappa2 (table_eta_kappa2); the surge at the table's eps
 Writes results/eta_<family>.json (named values -> macros) and results/eta_<family>.npz (curves).
 """
 
-import sys
-from pathlib import Path
+import _common
 
-sys.path.insert(0, str(Path(__file__).parent))
-import _common  # noqa: E402
+import numpy as np
 
-import numpy as np  # noqa: E402
+from adameps import optimal_lr as ol
+from adameps import problems
 
-from adameps import optimal_lr as ol  # noqa: E402
-from adameps import problems  # noqa: E402
-
-log = _common.setup(snakemake)  # noqa: F821
-family = snakemake.wildcards.family  # noqa: F821
-p = snakemake.params  # noqa: F821
+log = _common.setup(snakemake)
+family = snakemake.wildcards.family
+p = snakemake.params
 problem = getattr(problems, family)(**p.problem)
 g, H, sigma = problem.g, problem.H, problem.sigma
 eps = np.logspace(p.eps["log10_min"], p.eps["log10_max"], p.eps["n"])
@@ -150,8 +146,8 @@ if sign_peak is not None:
     v("b_peak_sign_small_batch", sb, "small-batch closed form (pi/2) tr H / (v^T H v), v = g/sigma", "sci", 3)
     v("b_peak_sign_over_small_batch", sign_peak / sb, "SignSGD's exact peak B over the small-batch closed form")
 
-_common.write_results(snakemake.output.json, namespace=f"eta_{family}", snakemake=snakemake,  # noqa: F821
+_common.write_results(snakemake.output.json, namespace=f"eta_{family}", snakemake=snakemake,
                       script=__file__, values=values)
-_common.write_npz(snakemake.output.npz, eps=eps, B=B, exact=exact, mf_2024=mf["2024"],  # noqa: F821
+_common.write_npz(snakemake.output.npz, eps=eps, B=B, exact=exact, mf_2024=mf["2024"],
                   mf_2025=mf["2025"], sign=sign, sgd=sgd, sgd_post=sgd_post, peaks=peaks, mf_peaks=mf_peaks,
                   surge_strength=strength, surging=surging)

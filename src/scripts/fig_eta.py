@@ -1,24 +1,17 @@
 """Rule `fig_eta`: eta_star(B) per eps for every family (exact vs mean field), and B_peak(eps)."""
 
-import sys
-from pathlib import Path
+import _common
 
-sys.path.insert(0, str(Path(__file__).parent))
-import _common  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-import matplotlib  # noqa: E402
+from adameps import plotting, problems
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from adameps import plotting, problems  # noqa: E402
-
-_common.setup(snakemake)  # noqa: F821
+_common.setup(snakemake)
 plotting.use_style()
-families = snakemake.params.families  # noqa: F821
+families = snakemake.params.families
 data = {}
-for family, path in zip(families, snakemake.input.npz):  # noqa: F821
+for family, path in zip(families, snakemake.input.npz):
     with np.load(path) as d:
         data[family] = {k: d[k] for k in d.files}
 
@@ -30,7 +23,7 @@ for ax, family in zip(np.atleast_1d(axes), families):
                              problems.family_label(family), sgd=d["sgd"])
 np.atleast_1d(axes)[0].set_ylabel(r"$\eta^*(B)$")
 fig.legend(*np.atleast_1d(axes)[0].get_legend_handles_labels(), loc="outside right center", fontsize=7)
-_common.save_figure(fig, snakemake.output.curves_pdf, snakemake.output.curves_png)  # noqa: F821
+_common.save_figure(fig, snakemake.output.curves_pdf, snakemake.output.curves_png)
 
 fig, ax = plt.subplots(figsize=plotting.figsize(0.6, 0.7), layout="constrained")
 eps = data[families[0]]["eps"]
@@ -38,7 +31,7 @@ eps = data[families[0]]["eps"]
 peaks = {problems.family_label(f): np.where(data[f]["surging"], data[f]["peaks"], np.nan) for f in families}
 mf_peaks = {problems.family_label(f): data[f]["mf_peaks"] for f in families}
 plotting.plot_eta_peaks(ax, eps, peaks, mf_peaks)
-_common.save_figure(fig, snakemake.output.peaks_pdf, snakemake.output.peaks_png)  # noqa: F821
+_common.save_figure(fig, snakemake.output.peaks_pdf, snakemake.output.peaks_png)
 
 # eps -> inf: eta*/eps against SGD's optimum, and the mean field's error over the (B, eps) plane.
 fig, axes = plt.subplots(1, 1 + len(families), figsize=plotting.figsize(1.0, 0.30), layout="constrained",
@@ -53,4 +46,4 @@ for ax, f in zip(axes[1:], families):
                                        problems.family_label(f), vmax)
 axes[1].set_ylabel(r"$\epsilon$")
 fig.colorbar(mesh, ax=list(axes[1:]), label=r"$|\log(\eta^*_{\mathrm{mf}}/\eta^*)|$", shrink=0.9)
-_common.save_figure(fig, snakemake.output.limits_pdf, snakemake.output.limits_png)  # noqa: F821
+_common.save_figure(fig, snakemake.output.limits_pdf, snakemake.output.limits_png)

@@ -1,24 +1,17 @@
 """Rule `fig_eta_sqrt_rule`: deviation of eta_star(B) from the square-root rule eta ∝ sqrt(B), with eps
 scaled as B^(-1/2) (Malladi et al. 2022) and with eps fixed, per problem family."""
 
-import sys
-from pathlib import Path
+import _common
 
-sys.path.insert(0, str(Path(__file__).parent))
-import _common  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-import matplotlib  # noqa: E402
+from adameps import plotting, problems
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from adameps import plotting, problems  # noqa: E402
-
-_common.setup(snakemake)  # noqa: F821
+_common.setup(snakemake)
 plotting.use_style()
-families = snakemake.params.families  # noqa: F821
-with np.load(snakemake.input.npz) as d:  # noqa: F821
+families = snakemake.params.families
+with np.load(snakemake.input.npz) as d:
     data = {k: d[k] for k in d.files}
 
 fig, axes = plt.subplots(1, len(families), figsize=plotting.figsize(1.0, 0.34), layout="constrained",
@@ -28,4 +21,4 @@ for ax, family in zip(np.atleast_1d(axes), families):
                             problems.family_label(family))
 np.atleast_1d(axes)[0].set_ylabel(r"$\log[\eta^*(B)\,/\,\sqrt{B/B_{\mathrm{ref}}}\,\eta^*(B_{\mathrm{ref}})]$")
 fig.legend(*np.atleast_1d(axes)[0].get_legend_handles_labels(), loc="outside right center", fontsize=7)
-_common.save_figure(fig, snakemake.output.pdf, snakemake.output.png)  # noqa: F821
+_common.save_figure(fig, snakemake.output.pdf, snakemake.output.png)

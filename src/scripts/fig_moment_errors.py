@@ -1,20 +1,13 @@
 """Rule `fig_moment_errors`: error maps of each of the post's approximations over the (a, log b) plane."""
 
-import sys
-from pathlib import Path
+import _common
 
-sys.path.insert(0, str(Path(__file__).parent))
-import _common  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-import matplotlib  # noqa: E402
+from adameps import plotting
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from adameps import plotting  # noqa: E402
-
-_common.setup(snakemake)  # noqa: F821
+_common.setup(snakemake)
 plotting.use_style()
 TITLES = {
     "m1_clip": r"$m_1$, clip",
@@ -23,10 +16,10 @@ TITLES = {
     "m2_clip": r"$m_2$, clip",
     "m2_post": r"$m_2$, post",
 }
-with np.load(snakemake.input.npz) as d:  # noqa: F821
+with np.load(snakemake.input.npz) as d:
     a, b = d["a"], d["b"]
     errors = {name: d[f"err_{name}"] for name in TITLES}
 
 fig, axes = plt.subplots(1, len(errors), figsize=plotting.figsize(1.0, 0.30), sharey=True, layout="constrained")
 plotting.plot_error_maps(fig, axes, a, b, errors, TITLES)
-_common.save_figure(fig, snakemake.output.pdf, snakemake.output.png)  # noqa: F821
+_common.save_figure(fig, snakemake.output.pdf, snakemake.output.png)

@@ -1,29 +1,22 @@
-"""Rules `fig_moments_m1`, `fig_moments_m2`: m1 / m2 against a at a few b, every kind and approximation."""
+"""Rule `fig_moments` (m1, m2): m1 / m2 against a at a few b, every kind and approximation."""
 
-import sys
-from pathlib import Path
+import _common
 
-sys.path.insert(0, str(Path(__file__).parent))
-import _common  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-import matplotlib  # noqa: E402
+from adameps import plotting
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from adameps import plotting  # noqa: E402
-
-_common.setup(snakemake)  # noqa: F821
+_common.setup(snakemake)
 plotting.use_style()
-moment = snakemake.params.moment  # noqa: F821
+moment = snakemake.params.moment
 # The post approximates m1 two ways and m2 one way.
 APPROXIMATIONS = {"m1": ("erf_slope", "post"), "m2": ("post",)}
-with np.load(snakemake.input.npz) as d:  # noqa: F821
+with np.load(snakemake.input.npz) as d:
     a, b_values = d["a_curve"], d["b_curves"]
     curves = {kind: d[f"curve_{kind}_{moment}"] for kind in ("sign", "adam", "clip", "softsign")}
     curves |= {name: d[f"curve_{moment}_{name}"] for name in APPROXIMATIONS[moment]}
 
 fig, axes = plt.subplots(1, len(b_values), figsize=plotting.figsize(1.0, 0.30), sharey=True, layout="constrained")
 plotting.plot_moment_curves(np.atleast_1d(axes), a, b_values, curves, moment)
-_common.save_figure(fig, snakemake.output.pdf, snakemake.output.png)  # noqa: F821
+_common.save_figure(fig, snakemake.output.pdf, snakemake.output.png)

@@ -1,25 +1,18 @@
 """Rule `fig_scurves`: draw erf, its two approximations and their errors (the post's first figure)."""
 
-import sys
-from pathlib import Path
+import _common
 
-sys.path.insert(0, str(Path(__file__).parent))
-import _common  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-import matplotlib  # noqa: E402
+from adameps import plotting, scurves
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from adameps import plotting, scurves  # noqa: E402
-
-_common.setup(snakemake)  # noqa: F821
+_common.setup(snakemake)
 plotting.use_style()
-with np.load(snakemake.input.npz) as d:  # noqa: F821
+with np.load(snakemake.input.npz) as d:
     x, erf = d["x"], d["erf"]
     approx = {kind: d[kind] for kind in scurves.ERF_APPROXIMATIONS}
 
 fig, (ax_curves, ax_errors) = plt.subplots(1, 2, figsize=plotting.figsize(1.0, 0.38), layout="constrained")
 plotting.plot_erf_approximations(ax_curves, ax_errors, x, erf, approx)
-_common.save_figure(fig, snakemake.output.pdf, snakemake.output.png)  # noqa: F821
+_common.save_figure(fig, snakemake.output.pdf, snakemake.output.png)

@@ -9,26 +9,19 @@
   Adam's first step and of softsign.
 """
 
-import sys
-from pathlib import Path
+import _common
 
-sys.path.insert(0, str(Path(__file__).parent))
-import _common  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-import matplotlib  # noqa: E402
+from adameps import plotting
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from adameps import plotting  # noqa: E402
-
-_common.setup(snakemake)  # noqa: F821
+_common.setup(snakemake)
 plotting.use_style()
-P, out = snakemake.params, snakemake.output  # noqa: F821
+P, out = snakemake.params, snakemake.output
 MODEL = {"nqm": "NQM", "softmax": "digits, softmax", "mlp": "digits, MLP"}
 OPT = {"adam": "Adam", "softsign": "SoftSignSGD", "sign": "SignSGD", "sgd": "SGD", "atan2": "Adam-atan2"}
-with np.load(snakemake.input.npz) as d:  # noqa: F821
+with np.load(snakemake.input.npz) as d:
     data = {k: d[k] for k in d.files}
 
 
@@ -62,7 +55,7 @@ axes = np.atleast_1d(axes).ravel()
 for ax, panel in zip(axes, panels):
     if panel["no_eps"]:
         arms = panel["arms"]
-        cat = lambda k: np.concatenate([data[f"{a}_{k}"] for a in arms])  # noqa: E731
+        cat = lambda k: np.concatenate([data[f"{a}_{k}"] for a in arms])
         plotting.plot_train_eta(ax, data[f"{arms[0]}_B"], cat("eps"), cat("eta"), cat("log_se"),
                                 cat("theory_exact"), rf"{MODEL[panel['model']]}, no $\epsilon$",
                                 colours, cat("ok"), labels=[OPT[optimizer(a)] for a in arms], markers=markers)

@@ -1,26 +1,21 @@
 """Rule `fig_train_lr_curves`: the final loss against the learning rate for one sweep (config
 `train.lr_curves`), seed mean and range per batch size, with the fitted minimum marked."""
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-import _common  # noqa: E402
+import _common
 
-import csv  # noqa: E402
-import json  # noqa: E402
+import csv
+import json
 
-import matplotlib  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from adameps import plotting
 
-from adameps import plotting  # noqa: E402
-
-_common.setup(snakemake)  # noqa: F821
+_common.setup(snakemake)
 plotting.use_style()
-inp, out = snakemake.input, snakemake.output  # noqa: F821
+inp, out = snakemake.input, snakemake.output
 doc = json.loads(Path(inp.json).read_text())
 with open(inp.csv, newline="") as fh:
     rows = list(csv.DictReader(fh))

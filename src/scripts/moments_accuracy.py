@@ -5,20 +5,18 @@ m1, m2 by independent mpmath quadrature at points over |a| <= 50, 1e-6 <= b <= 1
 relative, or absolute where |reference| < 1e-13.
 """
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-import _common  # noqa: E402
+import _common
 
-import json  # noqa: E402
+import json
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from adameps.moments import moments  # noqa: E402
+from adameps.moments import moments
 
-log = _common.setup(snakemake)  # noqa: F821
-ref = json.loads(Path(snakemake.input.table).read_text())  # noqa: F821
+log = _common.setup(snakemake)
+ref = json.loads(Path(snakemake.input.table).read_text())
 values = {"reference_digits": _common.value(ref["dps"], "working precision (digits) of the mpmath reference", "int")}
 worst_all = 0.0
 for kind in sorted({r["kind"] for r in ref["rows"]}):
@@ -34,5 +32,5 @@ for kind in sorted({r["kind"] for r in ref["rows"]}):
         worst_all = max(worst_all, float(err[i]))
     values[f"{kind}_points"] = _common.value(len(rows), f"number of mpmath reference points for {kind}", "int")
 values["worst_rel_error"] = _common.value(worst_all, "worst relative error of any moment against mpmath", "sci", 2)
-_common.write_results(snakemake.output.json, namespace="accuracy", snakemake=snakemake,  # noqa: F821
+_common.write_results(snakemake.output.json, namespace="accuracy", snakemake=snakemake,
                       script=__file__, values=values)

@@ -3,19 +3,15 @@
 Writes results/scurves.json (named scalars -> paper macros) and results/scurves.npz (curves).
 """
 
-import sys
-from pathlib import Path
+import _common
 
-sys.path.insert(0, str(Path(__file__).parent))
-import _common  # noqa: E402
+import numpy as np
+from scipy import special
 
-import numpy as np  # noqa: E402
-from scipy import special  # noqa: E402
+from adameps import scurves
 
-from adameps import scurves  # noqa: E402
-
-log = _common.setup(snakemake)  # noqa: F821  (injected by Snakemake's script directive)
-p = snakemake.params  # noqa: F821
+log = _common.setup(snakemake)
+p = snakemake.params
 
 x = np.linspace(-p.x_max, p.x_max, p.n_grid)
 curves = {"x": x, "erf": special.erf(x)}
@@ -44,6 +40,6 @@ values["clip_to_softsign_error_ratio"] = _common.value(
 )
 
 _common.write_results(
-    snakemake.output.json, namespace="scurves", snakemake=snakemake, script=__file__, values=values  # noqa: F821
+    snakemake.output.json, namespace="scurves", snakemake=snakemake, script=__file__, values=values
 )
-_common.write_npz(snakemake.output.npz, **curves)  # noqa: F821
+_common.write_npz(snakemake.output.npz, **curves)

@@ -4,15 +4,11 @@ Every cell is a number macro (rule `numbers` defines them from the same results 
 table holds no literal values.
 """
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parent))
-import _common  # noqa: E402
+import _common
 
 
-_common.setup(snakemake)  # noqa: F821
-doc = _common.read_results(snakemake.input.json)  # noqa: F821
+_common.setup(snakemake)
+doc = _common.read_results(snakemake.input.json)
 ROWS = [
     ("m1_clip", r"$m_1$ & clip $m_1$ (the post's stand-in)"),
     ("m1_erf_slope", r"$m_1$ & $a/\sqrt{a^2 + b^2/\erf(b/\sqrt2)^2}$"),
@@ -39,4 +35,4 @@ for key, label in ROWS:
         f" & {m(key + '_mean_abs_error')} \\\\"
     )
 lines += [r"\bottomrule", r"\end{tabular}"]
-_common.write_bytes(snakemake.output[0], ("\n".join(lines) + "\n").encode())  # noqa: F821
+_common.write_bytes(snakemake.output[0], ("\n".join(lines) + "\n").encode())

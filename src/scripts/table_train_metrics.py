@@ -10,17 +10,13 @@ gradient noise, where it changes nothing) are merged into one row labelled with 
 cell is a number macro (rule `numbers` defines them from results/train.json): no literal values.
 """
 
-import sys
-from pathlib import Path
+import _common
 
-sys.path.insert(0, str(Path(__file__).parent))
-import _common  # noqa: E402
+from adameps.numbers import format_number
 
-from adameps.numbers import format_number  # noqa: E402
-
-_common.setup(snakemake)  # noqa: F821
-doc = _common.read_results(snakemake.input.json)  # noqa: F821
-P = snakemake.params  # noqa: F821
+_common.setup(snakemake)
+doc = _common.read_results(snakemake.input.json)
+P = snakemake.params
 MODEL = {"nqm": "NQM", "softmax": "digits softmax", "mlp": "digits MLP"}
 OPT = {"adam": "Adam", "softsign": "SoftSign", "sign": "Sign", "sgd": "SGD", "atan2": "Adam-atan2"}
 BASELINES = ("constant", "sqrt", "linear_cap")
@@ -91,4 +87,4 @@ for arm in P.arms:
         cells += [with_ci(f"{row}_exact_delta"), cell(f"{row}_bracketed")]
         lines.append(" & ".join(cells) + r" \\")
 lines += [r"\bottomrule", r"\end{tabular}"]
-_common.write_bytes(snakemake.output[0], ("\n".join(lines) + "\n").encode())  # noqa: F821
+_common.write_bytes(snakemake.output[0], ("\n".join(lines) + "\n").encode())

@@ -14,25 +14,23 @@ the calibration of how far a measured optimum sits from the true one.
 Writes results/train.json (named values -> macros) and results/train.npz (curves for the figures).
 """
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-import _common  # noqa: E402
+import _common
 
-import json  # noqa: E402
+import json
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from adameps import lr_compare as lc  # noqa: E402
-from adameps import sgd_exact  # noqa: E402
-from adameps import theory_inputs as ti  # noqa: E402
-from adameps.lr_fit import fit_optimal_lr  # noqa: E402
-from adameps.training import nqm_spectrum, nqm_theta0  # noqa: E402
+from adameps import lr_compare as lc
+from adameps import sgd_exact
+from adameps import theory_inputs as ti
+from adameps.lr_fit import fit_optimal_lr
+from adameps.training import nqm_spectrum, nqm_theta0
 
-log = _common.setup(snakemake)  # noqa: F821
-P = snakemake.params  # noqa: F821
-docs = [json.loads(Path(path).read_text()) for path in snakemake.input.sweeps]  # noqa: F821
+log = _common.setup(snakemake)
+P = snakemake.params
+docs = [json.loads(Path(path).read_text()) for path in snakemake.input.sweeps]
 values, arrays = _common.Values(digits=2), {}
 v = values.add
 THEORY_NAME = {"exact": "exact one-step theory of the optimiser's first step", "mf": "2024 mean field",
@@ -332,6 +330,6 @@ v("budget_eps_large", a0["eps"][-1], "step budget: the large eps", "sci", 1)
 arrays["budget_steps"] = np.array(P.budget["steps"])
 
 v("seeds", docs[0]["params"]["seeds"], "seeds per (B, eps, lr)", "int")
-_common.write_results(snakemake.output.json, namespace="train", snakemake=snakemake,  # noqa: F821
+_common.write_results(snakemake.output.json, namespace="train", snakemake=snakemake,
                       script=__file__, values=values)
-_common.write_npz(snakemake.output.npz, **arrays)  # noqa: F821
+_common.write_npz(snakemake.output.npz, **arrays)

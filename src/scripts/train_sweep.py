@@ -7,34 +7,30 @@ noise / minibatches; the theory is then the optimum of the one-step loss average
 points (sum of numerators over sum of denominators, `theory_inputs.pool_terms`), and the per-seed terms
 are kept so that train_summary can bootstrap over seeds and initial points together.
 
-Writes results/train/<arm>_eps<k>.csv (tidy: one row per B, lr, seed with the final loss, the config,
-the seed and its init seed; eps is `nan` for SignSGD and SGD, which have none) and
-results/train/<arm>_eps<k>.json (per B: fit, flags, theory curves, the learning-rate grid and the final
+Writes results/train/<arm>_eps<log10 eps>.csv (tidy: one row per B, lr, seed with the final loss, the
+config, the seed and its init seed; eps is `nan` for SignSGD and SGD, which have none; their files end
+in `_epsnone`) and results/train/<arm>_eps<log10 eps>.json (per B: fit, flags, theory curves, the learning-rate grid and the final
 losses; per theory the per-seed terms N, D; the theory inputs' summary).
 """
 
-import sys
-from pathlib import Path
+import _common
 
-sys.path.insert(0, str(Path(__file__).parent))
-import _common  # noqa: E402
+import io
+import json
+import math
 
-import io  # noqa: E402
-import json  # noqa: E402
-import math  # noqa: E402
+import numpy as np
 
-import numpy as np  # noqa: E402
+from adameps import theory_inputs as ti
+from adameps import training
+from adameps.lr_fit import two_stage_search
 
-from adameps import theory_inputs as ti  # noqa: E402
-from adameps import training  # noqa: E402
-from adameps.lr_fit import two_stage_search  # noqa: E402
-
-log = _common.setup(snakemake)  # noqa: F821
-p = snakemake.params  # noqa: F821
-arm, model, cfg = snakemake.wildcards.problem, p.model, p.problem  # noqa: F821
+log = _common.setup(snakemake)
+p = snakemake.params
+arm, model, cfg = snakemake.wildcards.problem, p.model, p.problem
 optimizer = cfg["optimizer"]
 has_eps = optimizer in ("adam", "softsign")
-eps = 10.0 ** cfg["log10_eps"][int(snakemake.wildcards.k)] if has_eps else None  # noqa: F821
+eps = 10.0 ** cfg["log10_eps"] if has_eps else None
 B_values = [float(B) for B in cfg["B"]]
 seeds = list(range(p.seeds))
 # Seed s starts from initial point s mod n_init (n_init: the arm's key, default one point per seed), or
@@ -47,7 +43,7 @@ points = sorted(set(init_seeds))  # distinct initial points: the theory is evalu
 
 if model == "nqm":
     inputs = {s: ti.nqm_inputs(cfg["n"], init_seed=s) for s in points}
-    train = lambda lrs, B: training.train_nqm(lrs, n=cfg["n"], B=B, **common).final_loss  # noqa: E731
+    train = lambda lrs, B: training.train_nqm(lrs, n=cfg["n"], B=B, **common).final_loss
 else:
     data = training.load_digits_data()
     extra = {"hidden": cfg["hidden"]} if model == "mlp" else {"init_scale": cfg.get("init_scale", 0.0)}
@@ -56,7 +52,7 @@ else:
         inputs = {s: ti.mlp_inputs(data, hidden=cfg["hidden"], init_seed=s, l2=cfg["l2"]) for s in points}
     else:
         inputs = {s: ti.softmax_inputs(data, theta=net.init(s), l2=cfg["l2"]) for s in points}
-    train = lambda lrs, B: training.train_digits(  # noqa: E731
+    train = lambda lrs, B: training.train_digits(
         lrs, model=model, B=int(B), data=data, l2=cfg["l2"], **extra, **common).final_loss
 for s in points:
     log.info("%s: theory inputs at init seed %d: %s", arm, s, inputs[s].info)
@@ -86,9 +82,9 @@ for i, B in enumerate(B_values):
     log.info("B=%g: eta*=%.4g (%s), theory %.4g", B, fit.eta, fit.flag, theory["exact"][i])
 
 info = {k: (v if not isinstance(v, float) or math.isfinite(v) else None) for k, v in inputs[points[0]].info.items()}
-_common.write_bytes(snakemake.output.csv, csv.getvalue().encode())  # noqa: F821
+_common.write_bytes(snakemake.output.csv, csv.getvalue().encode())
 doc = {"problem": arm, "model": model, "optimizer": optimizer, "eps": eps, "steps": cfg["steps"],
-       "inputs": info, "params": {k: v for k, v in snakemake.params.items()}, "rows": rows,  # noqa: F821
+       "inputs": info, "params": {k: v for k, v in snakemake.params.items()}, "rows": rows,
        "seeds": seeds, "init_seeds": init_seeds,
        "terms": {name: {"N": N.tolist(), "D": D.tolist()} for name, (N, D) in terms.items()}}
-_common.write_bytes(snakemake.output.json, (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode())  # noqa: F821
+_common.write_bytes(snakemake.output.json, (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode())

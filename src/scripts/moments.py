@@ -4,20 +4,16 @@ Writes results/moments.json (worst/mean errors of each approximation and where t
 and results/moments.npz (the grids and curves for the figures).
 """
 
-import sys
-from pathlib import Path
+import _common
 
-sys.path.insert(0, str(Path(__file__).parent))
-import _common  # noqa: E402
+import numpy as np
 
-import numpy as np  # noqa: E402
+from adameps import approx
+from adameps.measure import abs_error_summary
+from adameps.moments import KINDS, moments
 
-from adameps import approx  # noqa: E402
-from adameps.measure import abs_error_summary  # noqa: E402
-from adameps.moments import KINDS, moments  # noqa: E402
-
-log = _common.setup(snakemake)  # noqa: F821
-p = snakemake.params  # noqa: F821
+log = _common.setup(snakemake)
+p = snakemake.params
 
 # m1 is odd and m2 even in a, so a >= 0 covers everything; b on a log grid.
 a = np.linspace(0.0, p.a_max, p.n_a)
@@ -73,6 +69,6 @@ arrays["curve_m1_erf_slope"] = approx.m1_approx_erf_slope(Ac, Bc)
 arrays["curve_m1_post"] = approx.m1_approx_post(Ac, Bc)
 arrays["curve_m2_post"] = approx.m2_approx_post(Ac, Bc)
 
-_common.write_results(snakemake.output.json, namespace="moments", snakemake=snakemake,  # noqa: F821
+_common.write_results(snakemake.output.json, namespace="moments", snakemake=snakemake,
                       script=__file__, values=values)
-_common.write_npz(snakemake.output.npz, **arrays)  # noqa: F821
+_common.write_npz(snakemake.output.npz, **arrays)

@@ -9,18 +9,17 @@ the rule. The PDF is copied into place atomically, so a failed build leaves no p
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-import _common  # noqa: E402
+import _common
 
-import os  # noqa: E402
-import re  # noqa: E402
-import shutil  # noqa: E402
-import subprocess  # noqa: E402
+import os
+import re
+import shutil
+import subprocess
 
-from adameps.latexlog import blg_problems, log_problems  # noqa: E402
+from adameps.latexlog import blg_problems, log_problems
 
-log = _common.setup(snakemake)  # noqa: F821
-p = snakemake.params  # noqa: F821
+log = _common.setup(snakemake)
+p = snakemake.params
 build = Path("paper/build")  # latexmkrc's $out_dir
 # A fixed date (and no build-time metadata, see paper.tex) makes two clean builds byte-identical.
 env = {**os.environ, "SOURCE_DATE_EPOCH": str(p.source_date_epoch), "FORCE_SOURCE_DATE": "1"}
@@ -31,7 +30,7 @@ if proc.returncode:
     # -file-line-error makes each TeX error one "./file.tex:line: message" line: quote them.
     tex_log = build / "paper.log"
     errors = re.findall(r"^\S+\.tex:\d+: .*$", tex_log.read_text(errors="replace"), re.M) if tex_log.exists() else []
-    sys.exit(f"latexmk failed (exit {proc.returncode}); see {snakemake.log[0]} and {tex_log}"  # noqa: F821
+    sys.exit(f"latexmk failed (exit {proc.returncode}); see {snakemake.log[0]} and {tex_log}"
              + "".join(f"\n  {e}" for e in errors))
 
 problems = [f"paper.log: {x}" for x in log_problems((build / "paper.log").read_text(errors="replace"),
@@ -40,7 +39,7 @@ problems += [f"paper.blg: {x}" for x in blg_problems((build / "paper.blg").read_
 for x in problems:
     log.error("%s", x)
 if problems:
-    sys.exit(f"{len(problems)} LaTeX/BibTeX problem(s), listed in {snakemake.log[0]}:\n" + "\n".join(problems))  # noqa: F821
+    sys.exit(f"{len(problems)} LaTeX/BibTeX problem(s), listed in {snakemake.log[0]}:\n" + "\n".join(problems))
 log.info("no warnings, no box overfull by more than %spt", p.max_overfull_pt)
-with _common.atomic_path(snakemake.output.pdf) as tmp:  # noqa: F821
+with _common.atomic_path(snakemake.output.pdf) as tmp:
     shutil.copyfile(build / "paper.pdf", tmp)

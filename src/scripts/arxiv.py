@@ -5,18 +5,16 @@ generated/*.tex, figures/*.pdf and paper.bbl (so arXiv needs no BibTeX run). Mem
 sorted with fixed owner, mode and mtime, so the tarball is byte-reproducible.
 """
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-import _common  # noqa: E402
+import _common
 
-import gzip  # noqa: E402
-import io  # noqa: E402
-import tarfile  # noqa: E402
+import gzip
+import io
+import tarfile
 
-log = _common.setup(snakemake)  # noqa: F821
-inp = snakemake.input  # noqa: F821
+log = _common.setup(snakemake)
+inp = snakemake.input
 
 members = {}
 for path in inp.tex:
@@ -37,10 +35,10 @@ raw = io.BytesIO()
 with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
     for name in sorted(members):
         info = tarfile.TarInfo(name)
-        info.size, info.mode, info.mtime = len(members[name]), 0o644, int(snakemake.params.mtime)  # noqa: F821
+        info.size, info.mode, info.mtime = len(members[name]), 0o644, int(snakemake.params.mtime)
         info.uid = info.gid = 0
         info.uname = info.gname = ""
         tar.addfile(info, io.BytesIO(members[name]))
         log.info("%s (%d bytes)", name, len(members[name]))
 # gzip with mtime 0 and no file name in the header: same bytes on every build.
-_common.write_bytes(snakemake.output[0], gzip.compress(raw.getvalue(), compresslevel=9, mtime=0))  # noqa: F821
+_common.write_bytes(snakemake.output[0], gzip.compress(raw.getvalue(), compresslevel=9, mtime=0))
