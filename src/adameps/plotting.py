@@ -274,7 +274,9 @@ def plot_train_budget(ax, B, steps, eta, log_se, theory_adam, theory_softsign, t
 
 def plot_lr_curves(ax, lrs: dict, mean: dict, lo: dict, hi: dict, eta: dict, f_eta: dict) -> None:
     r"""Seed-mean final loss against the learning rate per batch size (lines), the seeds' range
-    (band) and the fitted minimum (marker); log--log.  Every argument is a dict keyed by ``B``."""
+    (band with its edges) and the fitted minimum (marker); log--log, the loss axis cut at three times
+    the largest loss of the three smallest learning rates (the diverging side is not the point).
+    Every argument is a dict keyed by ``B``."""
     cycle = [PALETTE[c] for c in EPS_CYCLE]
     for c, B in zip(cycle, lrs):
         # the band (range over seeds) opaque enough to see, with its edges drawn
@@ -285,6 +287,10 @@ def plot_lr_curves(ax, lrs: dict, mean: dict, lo: dict, hi: dict, eta: dict, f_e
         ax.plot([eta[B]], [f_eta[B]], "v", color=c, ms=5, mec=PALETTE["black"], mew=0.4)
     ax.set_xscale("log")
     ax.set_yscale("log")
+    # The diverging side climbs by decades; stop a little above the starting loss (the curves'
+    # plateau at small eta) so that the minima and the seed bands fill the axes.
+    top = max(float(np.max(mean[B][:3])) for B in lrs)
+    ax.set_ylim(top=3.0 * top)
     ax.set_xlabel(r"learning rate $\eta$")
     ax.set_ylabel("final loss")
 

@@ -59,7 +59,7 @@ for ax, panel in zip(axes, panels):
         plotting.plot_train_eta(ax, data[f"{arms[0]}_B"], cat("eps"), cat("eta"), cat("log_se"),
                                 cat("theory_exact"), rf"{MODEL[panel['model']]}, no $\epsilon$",
                                 colours, cat("ok"), labels=[OPT[optimizer(a)] for a in arms], markers=markers)
-        ax.legend(fontsize=7, loc="best", handlelength=1.2, borderaxespad=0.3)
+        no_eps_handles = ax.get_legend_handles_labels()  # shown in the legend panel, off the data
     else:
         a = panel["arms"][0]
         plotting.plot_train_eta(ax, data[f"{a}_B"], data[f"{a}_eps"], data[f"{a}_eta"], data[f"{a}_log_se"],
@@ -71,6 +71,9 @@ legend_ax = axes[len(panels)]
 legend_ax.axis("off")
 handles = [plt.Line2D([], [], marker=markers[x], ms=3, ls="-", lw=0.9, color=c) for x, c in colours.items()]
 names = [rf"$\epsilon = 10^{{{x:.0f}}}$" for x in colours]
+if any(p["no_eps"] for p in panels):
+    handles += list(no_eps_handles[0])
+    names += [f"{n} (no $\\epsilon$)" for n in no_eps_handles[1]]
 handles += [plt.Line2D([], [], marker="o", ms=3, ls="none", color="#555555"),
             plt.Line2D([], [], marker="o", ms=5, mfc="white", ls="none", color="#555555"),
             plt.Line2D([], [], ls="-", color="#555555"),

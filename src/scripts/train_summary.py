@@ -123,18 +123,33 @@ def calibrate_sgd(K, arm, d):
     se = np.array([np.nan if r["log_eta_se"] is None else r["log_eta_se"] for r in d["rows"]])
     pop = np.log([sgd_exact.sgd_optimal_lr(h, sigma, 1.0, b, T)[0] for b in B])
     cond = np.log([sgd_exact.sgd_optimal_lr(h, sigma, s0_cond, b, T)[0] for b in B])
-    bias = []
+    bias, est_exact = [], []
     for r, b, c in zip(d["rows"], B, cond):
         lrs = np.array(r["lrs"])
-        exact_curve = sgd_exact.sgd_expected_loss(h, sigma, s0_cond, lrs, b, T)
-        bias.append(fit_optimal_lr(lrs, exact_curve[:, None], n_boot=0).log_eta - c)
-    bias = np.array(bias)
+        with np.errstate(over="ignore"):  # learning rates past 2/h diverge: E[L_T] = inf, as the trainer's
+            exact_curve = sgd_exact.sgd_expected_loss(h, sigma, s0_cond, lrs, b, T)
+        est_exact.append(fit_optimal_lr(lrs, exact_curve[:, None], n_boot=0).log_eta)
+        bias.append(est_exact[-1] - c)
+    bias, est_exact = np.array(bias), np.array(est_exact)
     e_pop, e_cond = meas - pop, meas - cond
     what = f"{arm}: measured eta* against the exact optimum of E[L_T] after {T} SGD steps"
     v(f"{K}_cal_max_abs_pop", float(np.max(np.abs(e_pop))), f"{what} (expectation over the initial point too): max_B |log ratio|")
     v(f"{K}_cal_max_abs_cond", float(np.max(np.abs(e_cond))), f"{what} (the seeds' own initial points): max_B |log ratio|")
     v(f"{K}_cal_mean_abs_pop", float(np.mean(np.abs(e_pop))), f"{what} (expectation over the initial point too): mean_B |log ratio|")
     v(f"{K}_cal_max_abs_bias", float(np.max(np.abs(bias))), f"{arm}: max_B |log| bias of grid + parabola on the exact E[L_T] curve")
+    noise = meas - est_exact  # what is left once the estimator's own bias is removed: the seeds' noise
+    v(f"{K}_cal_max_abs_noise", float(np.max(np.abs(noise))),
+      f"{arm}: max_B |log| distance of the measured eta* from the estimator applied to the exact E[L_T]")
+    jn = int(np.argmax(np.abs(noise)))
+    v(f"{K}_cal_noise_se_at_max", float(np.nan_to_num(se[jn], nan=0.0)),
+      f"{arm}: bootstrap s.e. of log eta* at the batch size of that largest distance")
+    v(f"{K}_cal_noise_b_at_max", int(B[jn]) if float(B[jn]).is_integer() else float(B[jn]),
+      f"{arm}: batch size of that largest distance", "int" if float(B[jn]).is_integer() else "sig")
+    jb = int(np.argmax(np.abs(bias)))
+    v(f"{K}_cal_bias_b_at_max", int(B[jb]) if float(B[jb]).is_integer() else float(B[jb]),
+      f"{arm}: batch size of the largest estimator bias", "int" if float(B[jb]).is_integer() else "sig")
+    v(f"{K}_cal_true_at_bias_max", float(np.exp(cond[jb])),
+      f"{arm}: the exact optimum of E[L_T] at that batch size (stability edge 2/max h = 2)")
     v(f"{K}_cal_median_se", float(np.nanmedian(se)), f"{arm}: median bootstrap s.e. of log eta* over B")
     v(f"{K}_cal_within_two_se", float(np.mean(np.abs(e_pop) <= 2.0 * np.nan_to_num(se, nan=0.0))),
       f"{what} (expectation over the initial point too): fraction of B within two bootstrap s.e.", "pct", 2)
@@ -239,6 +254,9 @@ for arm in P.arms:
                         for m in ("shape", "delta"):
                             for suffix, val in zip(("", "_lo", "_hi"), bc[f"exact_{m}"]):
                                 v(f"{K}_{end}_{m}{suffix}", val, f"{what}: {m}{suffix} ({'smallest' if end == 'lo' else 'largest'} eps)")
+                        for name in [f"{b}_shape" for b in lc.BASELINES] + (["mf_shape", "mf_delta"] if "mf" in theories else []):
+                            v(f"{K}_{end}_{name}", bc[name][0],
+                              f"{arm}, {'smallest' if end == 'lo' else 'largest'} eps: {name} (shape: residual sd of log eta)")
                         Bp = c["surge_pred"]["B_peak"] or 0
                         v(f"{K}_{end}_surge_pred", int(Bp) if b_fmt(Bp) == "int" else Bp,
                           f"{what}: predicted surge peak B (0: none)", b_fmt(Bp))
@@ -249,6 +267,13 @@ for arm in P.arms:
                      arm, a["eps"][i], t, c["offset"], *bc[f"{t}_shape"], *bc[f"{t}_delta"])
     for name, x in boot.items():
         arrays[f"{arm}_boot_{name}"] = x
+    if has_eps:  # the eps at which each theory comes closest to beating the baselines, under a fixed name
+        for t in ("exact", "mf"):
+            if f"{t}_delta" in boot:
+                k = int(np.argmin(boot[f"{t}_delta"][:, 0]))
+                v(f"{K}_{t}_best_eps", a["eps"][k], f"{arm}: eps where the {THEORY_NAME[t]} has its smallest shape error minus the best baseline's", "sci", 1)
+                for suffix, val in zip(("", "_lo", "_hi"), boot[f"{t}_delta"][k]):
+                    v(f"{K}_{t}_best_delta{suffix}", float(val), f"{arm}: that smallest difference{suffix}")
     for t in ("exact", "mf"):
         if (0, t) in table:
             n = len(a["eps"])
@@ -324,6 +349,13 @@ for j, s in enumerate(P.budget["steps"]):
             v(f"budget_s{j}_e{i}_{t}_max_abs_hi", float(hi[0]), f"{what}: max |log ratio| over B, bootstrap high end")
             if np.isfinite(c["spearman"]):
                 v(f"budget_s{j}_e{i}_{t}_spearman", c["spearman"], f"{what}: Spearman over B")
+        # the first-step theory against the no-information baselines, as for the arms
+        bc = bootstrap_compare(sweeps[i], {"adam": "exact"}, boot_seed)
+        boot_seed += 1
+        what = f"{arm}, eps row {i}, measured vs {THEORY_NAME['adam']}"
+        for m in ("adam_shape", "adam_delta", "linear_cap_shape", "constant_shape", "sqrt_shape"):
+            for suffix, val in zip(("", "_lo", "_hi"), bc[m]):
+                v(f"budget_s{j}_e{i}_{m}{suffix}", val, f"{what}: {m}{suffix} (shape: residual sd of log eta)")
 a0, _ = load(f"{bp}_steps{P.budget['steps'][0]}")
 v("budget_eps_small", a0["eps"][0], "step budget: the small eps", "sci", 1)
 v("budget_eps_large", a0["eps"][-1], "step budget: the large eps", "sci", 1)
