@@ -213,8 +213,8 @@ def plot_train_eta(ax, B, eps, eta, log_se, theory, title, colours=None, ok=None
     eps = np.asarray(eps, float)
     colours = colours or eps_colours(np.log10(eps[np.isfinite(eps)]))
     markers = markers or eps_markers(np.log10(eps[np.isfinite(eps)]))
-    others = iter(zip([PALETTE["black"], PALETTE["vermillion"], PALETTE["skyblue"], PALETTE["purple"]],
-                      ["o", "s", "^", "D"]))
+    # arms without eps: black and grey, told apart by marker, so as not to repeat an eps colour
+    others = iter(zip([PALETTE["black"], "#8C8C8C", PALETTE["black"], "#8C8C8C"], ["o", "s", "^", "D"]))
     for r, (e, y, s, t) in enumerate(zip(eps, eta, log_se, theory)):
         colour, marker = (colours[float(np.log10(e))], markers[float(np.log10(e))]) if np.isfinite(e) else next(others)
         label = labels[r] if labels else rf"$\epsilon = 10^{{{np.log10(e):.0f}}}$"
@@ -231,18 +231,25 @@ def plot_train_eta(ax, B, eps, eta, log_se, theory, title, colours=None, ok=None
     ax.set_title(title)
 
 
-def plot_train_scatter(ax, groups: dict, title) -> None:
+def scatter_styles(labels) -> dict:
+    """One ``(marker, colour)`` per label, in order, so that every panel draws a group alike."""
+    markers = "osD^vP<>"
+    colours = [PALETTE[c] for c in ("blue", "vermillion", "green", "purple", "orange", "skyblue", "black")]
+    return {lab: (markers[k % len(markers)], colours[k % len(colours)]) for k, lab in enumerate(labels)}
+
+
+def plot_train_scatter(ax, groups: dict, title, styles=None) -> None:
     r"""Measured against predicted :math:`\eta^*` (log--log) with the diagonal and a factor-2 band.
 
     ``groups`` maps a label to ``(pred, meas, ok)`` flat arrays; unbracketed minima (``ok`` False)
-    are open markers.
+    are open markers.  ``styles`` (default :func:`scatter_styles` of the labels) maps a label to its
+    ``(marker, colour)``: pass one mapping to every panel of a figure.
     """
-    markers = iter("osD^vP<>")
-    colours = iter([PALETTE[c] for c in ("blue", "vermillion", "green", "purple", "orange", "skyblue", "black")])
+    styles = styles or scatter_styles(list(groups))
     lo, hi = np.inf, -np.inf
     for label, (pred, meas, ok) in groups.items():
         pred, meas, ok = (np.asarray(x).ravel() for x in (pred, meas, ok))
-        m, c = next(markers), next(colours)
+        m, c = styles[label]
         ax.plot(pred[ok], meas[ok], m, ms=3, color=c, label=label, ls="none")
         ax.plot(pred[~ok], meas[~ok], m, ms=3, mfc="white", color=c, ls="none")
         lo, hi = min(lo, pred.min(), meas.min()), max(hi, pred.max(), meas.max())

@@ -88,6 +88,7 @@ plt.close(fig)
 
 # ---- measured vs predicted, all settings
 fig, axes = plt.subplots(1, 3, figsize=plotting.figsize(1.0, 0.42), layout="constrained")
+styles = plotting.scatter_styles([label(a) for a in P.arms])  # one style per arm in every panel
 SOFTSIGN = {"softsign": "softsign", "adam": "softsign"}  # curve holding the softsign theory per optimiser
 for ax, (theory, title) in zip(axes, (("exact", "theory of the first step"), ("softsign", "softsign theory"),
                                       ("mean_field", "2024 mean field"))):
@@ -100,9 +101,10 @@ for ax, (theory, title) in zip(axes, (("exact", "theory of the first step"), ("s
             curve = "softsign" if optimizer(a) == "adam" else "exact"
         if f"{a}_theory_{curve}" in data:
             groups[label(a)] = (data[f"{a}_theory_{curve}"], data[f"{a}_eta"], data[f"{a}_ok"])
-    plotting.plot_train_scatter(ax, groups, title)
+    plotting.plot_train_scatter(ax, groups, title, styles)
 axes[0].set_ylabel(r"measured $\eta^*$")
-fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=4, fontsize=7)
+handles = [plt.Line2D([], [], marker=m, ls="none", ms=3, color=c) for m, c in styles.values()]
+fig.legend(handles, list(styles), loc="outside lower center", ncol=4, fontsize=7)
 _common.save_figure(fig, out.scatter_pdf, out.scatter_png)
 plt.close(fig)
 
