@@ -56,7 +56,7 @@ lines = [
     r"\begin{tabular}{@{}llrrrrrrrr@{}}",
     r"\toprule",
     r"& & \multicolumn{2}{c}{own first step} & softsign & mean field"
-    r" & \multicolumn{3}{c}{baselines (no problem information)} & own $-$ best \\",
+    r" & \multicolumn{3}{c}{baselines} & own $-$ best \\",
     r"\cmidrule(lr){3-4}\cmidrule(lr){7-9}",
     r"arm & $\epsilon$ & offset & shape & shape & shape & const. & $\sqrt{B}$ & $B \wedge B_{\mathrm{cap}}$"
     r" & baseline \\",
