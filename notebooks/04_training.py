@@ -53,11 +53,11 @@ pred = ti.predict(inputs, "adam", eps, B)
 for steps in (1, 10):
     meas = []
     for j, b in enumerate(B):
-        lrs = pred["adam"][j] * np.geomspace(0.05, 20.0, 31)
+        lrs = pred["exact"][j] * np.geomspace(0.05, 20.0, 31)
         r = T.train_nqm(lrs, n=n, B=b, eps=eps, steps=steps, seeds=seeds)
         meas.append(fit_optimal_lr(lrs, r.final_loss, n_boot=50).eta)
-    print(f"{steps:3d} steps: measured / adam-map theory =", np.round(np.array(meas) / pred["adam"], 3),
-          " measured / softsign theory =", np.round(np.array(meas) / pred["exact"], 3))
+    print(f"{steps:3d} steps: measured / adam-map theory =", np.round(np.array(meas) / pred["exact"], 3),
+          " measured / softsign theory =", np.round(np.array(meas) / pred["softsign"], 3))
 
 # %% [markdown]
 # ## Loss against learning rate after the arm's steps at its smallest eps (sign-like): the minimum is real

@@ -42,6 +42,7 @@ rule train_sweep:
         beta1=config["train"]["beta1"],
         beta2=config["train"]["beta2"],
         lr_search=config["train"]["lr_search"],
+        vary_init=config["train"]["vary_init"],
     log:
         log_of("train_sweep_{problem}_eps{eps}"),
     benchmark:
@@ -65,6 +66,7 @@ rule train_summary:
     params:
         arms=list(TRAIN),
         budget=BUDGET_CFG,
+        compare=config["train"]["compare"],
     log:
         log_of("train_summary"),
     benchmark:

@@ -142,12 +142,17 @@ def test_predict_matches_optimal_lr_and_reports_negative_curvature(digits):
     inp = TI.nqm_inputs(40)
     B = [1.0, 10.0, 100.0]
     p = TI.predict(inp, "adam", 1e-3, B)
-    assert set(p) == {"exact", "mean_field", "adam"}
-    np.testing.assert_array_equal(p["exact"], ol.eta_star(inp.g, inp.H, inp.sigma, 1e-3, B))
+    assert set(p) == {"exact", "mean_field", "softsign"}
+    # Adam's own first step is the adam map; softsign (the post's model) beside it
+    np.testing.assert_allclose(p["exact"], ol.eta_star(inp.g, inp.H, inp.sigma, 1e-3, B, kind="adam"), rtol=1e-14)
+    np.testing.assert_allclose(p["softsign"], ol.eta_star(inp.g, inp.H, inp.sigma, 1e-3, B), rtol=1e-14)
+    np.testing.assert_allclose(TI.predict(inp, "atan2", None, B)["exact"],
+                               4 / np.pi * ol.eta_star(inp.g, inp.H, inp.sigma, 0.0, B, kind="sign"), rtol=1e-14)
     assert set(TI.predict(inp, "softsign", 1e-3, B)) == {"exact", "mean_field"}
-    np.testing.assert_array_equal(TI.predict(inp, "sgd", None, B)["exact"], ol.eta_star_sgd(inp.g, inp.H, inp.sigma, B))
-    np.testing.assert_array_equal(TI.predict(inp, "sign", None, B)["exact"],
-                                  ol.eta_star(inp.g, inp.H, inp.sigma, 0.0, B, kind="sign"))
+    np.testing.assert_allclose(TI.predict(inp, "sgd", None, B)["exact"], ol.eta_star_sgd(inp.g, inp.H, inp.sigma, B),
+                               rtol=1e-14)
+    np.testing.assert_allclose(TI.predict(inp, "sign", None, B)["exact"],
+                               ol.eta_star(inp.g, inp.H, inp.sigma, 0.0, B, kind="sign"), rtol=1e-14)
     with pytest.raises(ValueError):
         TI.predict(inp, "lion", 1e-3, B)
     small = D.DigitsData(digits.X_train[:100], digits.Y_train[:100], digits.y_train[:100],
@@ -155,3 +160,31 @@ def test_predict_matches_optimal_lr_and_reports_negative_curvature(digits):
     info = TI.mlp_inputs(small, hidden=3).info
     assert 0 < info["n_negative"] <= info["floored"] <= info["n_live"]
     assert info["min_eig"] < 0 < info["max_eig"] and 0 < info["negative_mass"] < 1
+
+
+def test_pooled_terms_are_the_optimum_of_the_averaged_one_step_loss():
+    """sum N / sum D minimises the one-step loss averaged over initial points: check against a
+    direct minimisation of the average of -eta N_k + eta^2 D_k / 2 written from eta_star alone."""
+    from adameps import optimal_lr as ol
+
+    B = [1.0, 30.0]
+    pts = [TI.nqm_inputs(30, init_seed=s) for s in range(4)]
+    for opt, eps in (("adam", 0.05), ("softsign", 0.05), ("sign", None), ("sgd", None), ("atan2", None)):
+        terms = [TI.predict_terms(p, opt, eps, B) for p in pts]
+        for name in terms[0]:
+            N = np.array([t[name][0] for t in terms])
+            D = np.array([t[name][1] for t in terms])
+            np.testing.assert_allclose(TI.pool_terms(N, D, [2]), TI.predict(pts[2], opt, eps, B)[name], rtol=1e-14)
+            eta = TI.pool_terms(N, D)
+            grid = eta[None, :] * np.array([[0.999], [1.0], [1.001]])
+            avg = np.mean(-grid[:, None, :] * N + 0.5 * grid[:, None, :] ** 2 * D, axis=1)
+            assert np.all(avg[1] < avg[0]) and np.all(avg[1] < avg[2])
+    # the softsign one-step loss, evaluated by Monte Carlo at one point, is -eta N + eta^2 D / 2
+    p = pts[0]
+    N, D = ol.eta_star_terms(p.g, p.H, p.sigma, 0.05, 4.0)
+    rng = np.random.default_rng(0)
+    gt = p.g + p.sigma * rng.standard_normal((200000, p.g.size)) / 2.0
+    u = gt / np.sqrt(gt * gt + 0.05**2)
+    eta = 0.3
+    mc = np.mean(-eta * u @ p.g + 0.5 * eta**2 * np.einsum("ki,ij,kj->k", u, p.H, u))
+    assert mc == pytest.approx(-eta * N + 0.5 * eta**2 * D, rel=2e-3)

@@ -238,3 +238,48 @@ def test_adam_atan2_first_step_and_scale_invariance():
         opt.step(a, gt.copy(), sa, 0.1)
         opt.step(b, 1e-6 * gt, sb, 0.1)
     np.testing.assert_allclose(a, b, rtol=1e-9)
+
+
+# ---------------------------------------------------------------- initial point per seed
+def test_nqm_init_seeds_vectorised_equals_loop_and_start_where_asked():
+    lrs = T.log_lr_grid(1e-3, 30.0, 5)  # the largest diverge: the reset must use each seed's own point
+    kw = dict(n=30, B=2, optimizer="sgd", steps=40, seeds=[0, 1, 2], init_seeds=[4, 5, 4])
+    vec = T.train_nqm(lrs, chunk=9, **kw)
+    ref = R.train_nqm_loop(lrs, **kw)
+    np.testing.assert_array_equal(vec.final_loss, ref.final_loss)
+    h = P.nqm_spectrum(30)
+    expect0 = [0.5 * np.sum(h * P.nqm_theta0(30, s) ** 2) for s in (4, 5, 4)]
+    np.testing.assert_allclose(vec.loss0, expect0, rtol=1e-15)
+    # zero steps: the final loss is each seed's own initial loss
+    r0 = T.train_nqm([0.1], n=30, B=2, steps=0, seeds=[0, 1], init_seeds=[7, 8])
+    np.testing.assert_allclose(r0.final_loss[0], [0.5 * np.sum(h * P.nqm_theta0(30, s) ** 2) for s in (7, 8)])
+    # the shared-point default is unchanged: init_seeds all equal to init_seed gives the same numbers
+    a = T.train_nqm(lrs[:3], n=30, B=2, steps=20, seeds=[0, 1], init_seed=3)
+    b = T.train_nqm(lrs[:3], n=30, B=2, steps=20, seeds=[0, 1], init_seeds=[3, 3])
+    np.testing.assert_array_equal(a.final_loss, b.final_loss)
+    with pytest.raises(ValueError, match="init_seeds"):
+        T.train_nqm(lrs, n=30, seeds=[0, 1], init_seeds=[0])
+
+
+@pytest.mark.parametrize("model", ["softmax", "mlp"])
+def test_digits_init_seeds_vectorised_equals_loop(digits, model):
+    lrs = T.log_lr_grid(1e-3, 1.0, 3)
+    kw = dict(model=model, B=8, eps=1e-3, steps=6, seeds=[0, 1], hidden=5, data=digits, init_seeds=[2, 3])
+    if model == "softmax":
+        kw["init_scale"] = 1.0
+    vec = T.train_digits(lrs, **kw)
+    ref = R.train_digits_loop(lrs, **kw)
+    np.testing.assert_allclose(vec.final_loss, ref.final_loss, rtol=1e-12)
+    assert vec.loss0.shape == (2,) and vec.loss0[0] != vec.loss0[1]  # two different starting points
+
+
+def test_softmax_init_scale():
+    m = D.SoftmaxRegression(65, 10, init_scale=0.0)
+    assert not np.any(m.init(5))  # the zero point whatever the seed
+    m = D.SoftmaxRegression(65, 10, init_scale=2.0)
+    w = m.init(5)
+    np.testing.assert_array_equal(w, m.init(5))
+    assert not np.array_equal(w, m.init(6))
+    assert 1.5 < np.std(w) * np.sqrt(65) < 2.5  # W ~ N(0, init_scale^2 / d_in)
+    with pytest.raises(ValueError, match="init_scale"):
+        D.SoftmaxRegression(65, 10, init_scale=-1.0)

@@ -22,33 +22,38 @@ from adameps.training import (
     _as_grid,
     _digits_setup,
     _finalise,
+    _init_seeds,
+    _loss0,
     _nqm_setup,
 )
 
 
 def train_nqm_loop(lrs, *, n=500, B=1, optimizer="adam", eps=1e-8, beta1=0.9, beta2=0.999,
                    steps=1000, seeds=(0, 1, 2, 3), noise_scale=1.0, init_seed=0,
-                   theta_cap=1e8, diverge_factor=1e6):
+                   theta_cap=1e8, diverge_factor=1e6, init_seeds=None):
     """Reference: :func:`adameps.training.train_nqm` one run at a time, noise drawn per step (final losses only)."""
     lrs, seeds = _as_grid(lrs, seeds)
+    init_seeds = _init_seeds(init_seeds, seeds)
     t0 = time.perf_counter()
-    h, sigma, theta0 = _nqm_setup(n, noise_scale, init_seed)
+    h, sigma, theta0 = _nqm_setup(n, noise_scale, init_seed, init_seeds)
     noise_sd = sigma / math.sqrt(B)
-    loss0 = 0.5 * float(np.sum(h * theta0 * theta0))
+    loss0 = _loss0(0.5 * np.sum(h * theta0 * theta0, axis=-1))
+    starts = np.broadcast_to(theta0, (seeds.size, n))
     out = np.empty((lrs.size, seeds.size))
     div = np.zeros((lrs.size, seeds.size), bool)
     for i, lr in enumerate(lrs):
         for j, s in enumerate(seeds):
             rng = seeded_rng(s, NQM_STREAM)
             opt = make_optimizer(optimizer, eps, beta1, beta2)
-            theta = theta0.copy()
+            start = starts[j]
+            theta = start.copy()
             state = opt.init(theta)
             for _ in range(steps):
                 grad = h * theta + noise_sd * rng.standard_normal(n)
                 opt.step(theta, grad, state, lr)
                 if np.max(np.abs(theta)) > theta_cap:
                     div[i, j] = True
-                    theta[:] = theta0
+                    theta[:] = start
             out[i, j] = 0.5 * np.sum(h * theta * theta)
     final, bad = _finalise(out, div, loss0, diverge_factor)
     return TrainResult(lrs, seeds, final, bad, loss0, seconds=time.perf_counter() - t0)
@@ -57,21 +62,25 @@ def train_nqm_loop(lrs, *, n=500, B=1, optimizer="adam", eps=1e-8, beta1=0.9, be
 def train_digits_loop(lrs, *, model="softmax", B=32, eps=1e-8, beta1=0.9, beta2=0.999,
                       optimizer="adam", steps=300, seeds=(0, 1, 2, 3), hidden=32,
                       activation="tanh", init_seed=0, data=None, eval_on="train", l2=0.0,
-                      theta_cap=1e6, diverge_factor=1e3):
+                      theta_cap=1e6, diverge_factor=1e3, init_seeds=None, init_scale=0.0):
     """Reference: :func:`adameps.training.train_digits` one run at a time (final losses only)."""
     lrs, seeds = _as_grid(lrs, seeds)
+    init_seeds = _init_seeds(init_seeds, seeds)
     B = int(B)
     t0 = time.perf_counter()
-    data, net, theta0, Xe, Ye = _digits_setup(data, model, hidden, activation, init_seed, eval_on, l2)
+    data, net, theta0, Xe, Ye = _digits_setup(data, model, hidden, activation, init_seed, eval_on, l2,
+                                              init_seeds, init_scale)
     ntr = data.X_train.shape[0]
-    loss0 = float(net.loss(theta0, Xe, Ye))
+    loss0 = _loss0(net.loss(theta0, Xe, Ye))
+    starts = np.broadcast_to(theta0, (seeds.size, net.n_params))
     out = np.empty((lrs.size, seeds.size))
     div = np.zeros((lrs.size, seeds.size), bool)
     for i, lr in enumerate(lrs):
         for j, s in enumerate(seeds):
             rng = seeded_rng(s, DIGITS_STREAM)
             opt = make_optimizer(optimizer, eps, beta1, beta2)
-            theta = theta0.copy()
+            start = starts[j]
+            theta = start.copy()
             state = opt.init(theta)
             for _ in range(steps):
                 idx = rng.integers(0, ntr, size=B)
@@ -79,7 +88,7 @@ def train_digits_loop(lrs, *, model="softmax", B=32, eps=1e-8, beta1=0.9, beta2=
                 opt.step(theta, grad, state, lr)
                 if np.max(np.abs(theta)) > theta_cap:
                     div[i, j] = True
-                    theta[:] = theta0
+                    theta[:] = start
             out[i, j] = net.loss(theta, Xe, Ye)
     final, bad = _finalise(out, div, loss0, diverge_factor)
     return TrainResult(lrs, seeds, final, bad, loss0, seconds=time.perf_counter() - t0)

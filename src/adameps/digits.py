@@ -148,13 +148,20 @@ class SoftmaxRegression:
     2.302585093
     """
 
-    def __init__(self, d_in, n_classes, l2=0.0):
+    def __init__(self, d_in, n_classes, l2=0.0, init_scale=0.0):
         self.d_in, self.K, self.l2 = int(d_in), int(n_classes), float(l2)
+        self.init_scale = float(init_scale)
+        if not (np.isfinite(self.init_scale) and self.init_scale >= 0):
+            raise ValueError(f"init_scale must be finite and >= 0, got {init_scale!r}")
         self.n_params = self.d_in * self.K
 
     def init(self, seed=0):
-        """Zero initial point (uniform predictions); ``seed`` is unused."""
-        return np.zeros(self.n_params)
+        """Initial point ``W ~ N(0, init_scale^2 / d_in)`` from ``SeedSequence([seed, MODEL_INIT_STREAM])``;
+        ``init_scale = 0`` (default): the zero point (uniform predictions) whatever ``seed``."""
+        if self.init_scale == 0.0:
+            return np.zeros(self.n_params)
+        rng = seeded_rng(seed, MODEL_INIT_STREAM)
+        return self.init_scale * rng.standard_normal(self.n_params) / math.sqrt(self.d_in)
 
     def _W(self, theta):
         return theta.reshape(theta.shape[:-1] + (self.d_in, self.K))
@@ -268,8 +275,9 @@ class MLP:
         return _add_l2_grad(np.concatenate([g1, g2], axis=1), theta, self.l2)
 
 
-def make_model(model, data, hidden=32, activation="tanh", l2=0.0):
-    """``"softmax"`` -> :class:`SoftmaxRegression`, ``"mlp"`` -> :class:`MLP` for ``data``.
+def make_model(model, data, hidden=32, activation="tanh", l2=0.0, init_scale=0.0):
+    """``"softmax"`` -> :class:`SoftmaxRegression`, ``"mlp"`` -> :class:`MLP` for ``data``
+    (``init_scale``: the softmax model's initial scale; the MLP has its own LeCun init).
 
     Examples
     --------
@@ -277,7 +285,7 @@ def make_model(model, data, hidden=32, activation="tanh", l2=0.0):
     'MLP'
     """
     if model == "softmax":
-        return SoftmaxRegression(data.d_in, data.n_classes, l2)
+        return SoftmaxRegression(data.d_in, data.n_classes, l2, init_scale)
     if model == "mlp":
         return MLP(data.d_in, data.n_classes, hidden, activation, l2)
     raise ValueError(f"model must be softmax or mlp, got {model!r}")

@@ -40,6 +40,8 @@ __all__ = [
     "eta_star",
     "one_step_terms",
     "eta_star_sgd",
+    "eta_star_terms",
+    "eta_star_mean_field_terms",
     "eta_star_mean_field",
     "mean_field_beta",
     "kappa2_choices",
@@ -231,6 +233,36 @@ def eta_star(g, H, sigma, eps, B, kind="softsign"):
     Bv, shape = _check_B(B)
     kind = check_kind(kind)
     return _eta_star_core(g, H, sigma, eps, Bv, kind).reshape(shape)
+
+
+def eta_star_terms(g, H, sigma, eps, B, kind="softsign"):
+    r"""Numerator and denominator of :func:`eta_star`: the one-step expected loss is
+    :math:`L - \eta N + \tfrac12 \eta^2 D` with
+
+    .. math::
+
+        N = m_1^\top g, \qquad D = m_1^\top H m_1 + \sum_i (m_{2,i} - m_{1,i}^2) H_{ii},
+
+    so ``eta_star = N / D``.  For ``kind="sgd"`` (the update is the minibatch gradient itself)
+    :math:`N = g^\top g`, :math:`D = g^\top H g + \sum_i \sigma_i^2 H_{ii}/B`
+    (:func:`eta_star_sgd`).  The terms add over independent problems: the optimum of the
+    *average* one-step loss over several starting points ``k`` is
+    :math:`\sum_k N_k / \sum_k D_k`.  Returns ``(N, D)``, each of B's shape.
+
+    >>> g, H, s = np.array([1.0, -0.5]), np.diag([1.0, 0.5]), np.array([1.0, 2.0])
+    >>> N, D = eta_star_terms(g, H, s, 0.1, [1.0, 10.0])
+    >>> bool(np.allclose(N / D, eta_star(g, H, s, 0.1, [1.0, 10.0])))
+    True
+    >>> N, D = eta_star_terms(g, H, s, None, 4.0, kind="sgd")
+    >>> bool(np.isclose(N / D, eta_star_sgd(g, H, s, 4.0)))
+    True
+    """
+    if kind != "sgd":
+        return one_step_terms(g, H, sigma, eps, B, kind)
+    g, H, sigma = validate_problem(g, H, sigma)
+    Bv, shape = _check_B(B)
+    noise = np.sum(sigma**2 * H.diag)
+    return np.full(Bv.shape, g @ g).reshape(shape), (H.quad(g) + noise / Bv).reshape(shape)
 
 
 def eta_star_sgd(g, H, sigma, B):
@@ -476,10 +508,35 @@ def eta_star_mean_field(g, H, sigma, eps, B, kappa2=None, variant="2024"):
     Bv, shape = _check_B(B)
     variant = _check_variant(variant)
     k = _default_kappa2(g, sigma, eps, variant) if kappa2 is None else _check_kappa2(kappa2)
+    num, den = _mf_terms(g, H, sigma, eps, Bv, k, variant)
+    return (num / den).reshape(shape)
+
+
+def _mf_terms(g, H, sigma, eps, Bv, k, variant):
     S, P, T = _mf_SPT(g, H, sigma, eps)
     beta = mean_field_beta(Bv, k, variant)
     b2 = beta * beta
-    return (beta * S / (b2 * P + (1.0 - b2) * T)).reshape(shape)
+    return beta * S, b2 * P + (1.0 - b2) * T
+
+
+def eta_star_mean_field_terms(g, H, sigma, eps, B, kappa2=None, variant="2024"):
+    r"""Numerator and denominator of :func:`eta_star_mean_field`:
+    :math:`N = \beta S`, :math:`D = \beta^2 P + (1-\beta^2) T`, so ``eta_mf = N / D``
+    (the mean field's one-step loss model :math:`L - \eta N + \tfrac12\eta^2 D`; terms of
+    several starting points add as in :func:`eta_star_terms`).  Returns ``(N, D)`` of B's shape.
+
+    >>> g, H, s = np.array([1.0, -0.5]), np.diag([1.0, 0.5]), np.array([1.0, 2.0])
+    >>> N, D = eta_star_mean_field_terms(g, H, s, 0.1, [1.0, 10.0])
+    >>> bool(np.allclose(N / D, eta_star_mean_field(g, H, s, 0.1, [1.0, 10.0])))
+    True
+    """
+    g, H, sigma = validate_problem(g, H, sigma)
+    eps = _check_eps(eps)
+    Bv, shape = _check_B(B)
+    variant = _check_variant(variant)
+    k = _default_kappa2(g, sigma, eps, variant) if kappa2 is None else _check_kappa2(kappa2)
+    num, den = _mf_terms(g, H, sigma, eps, Bv, k, variant)
+    return num.reshape(shape), den.reshape(shape)
 
 
 def kappa2_best_fit(g, H, sigma, eps, B):

@@ -184,11 +184,23 @@ def plot_eta_peaks(ax, eps, peaks: dict, mf_peaks: dict) -> None:
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
 
 
+#: Okabe-Ito colours (colour-blind safe) in an order whose neighbours differ in hue and lightness,
+#: and one marker shape each, so that a curve is told apart by its marker alone in greyscale too.
+EPS_CYCLE = ("blue", "orange", "green", "vermillion", "skyblue", "purple", "black")
+EPS_MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+
+
 def eps_colours(log10_eps) -> dict:
     """One colour per log10(eps) value (sorted), shared by every panel of the training figures."""
-    cycle = [PALETTE[c] for c in ("blue", "vermillion", "green", "purple", "orange", "skyblue")]
+    cycle = [PALETTE[c] for c in EPS_CYCLE]
     vals = sorted({float(x) for x in log10_eps})
     return {x: cycle[k % len(cycle)] for k, x in enumerate(vals)}
+
+
+def eps_markers(log10_eps) -> dict:
+    """One marker per log10(eps) value (sorted), paired with :func:`eps_colours`."""
+    vals = sorted({float(x) for x in log10_eps})
+    return {x: EPS_MARKERS[k % len(EPS_MARKERS)] for k, x in enumerate(vals)}
 
 
 def _log_errorbar(ax, x, y, log_se, **kw):
@@ -196,43 +208,57 @@ def _log_errorbar(ax, x, y, log_se, **kw):
     ax.errorbar(x, y, yerr=[y - y * np.exp(-s), y * np.exp(s) - y], capsize=1.5, **kw)
 
 
-def plot_train_eta(ax, B, eps, eta, log_se, theory, title, colours=None, ok=None, labels=None) -> None:
+def plot_train_eta(ax, B, eps, eta, log_se, theory, title, colours=None, ok=None, labels=None,
+                   theory2=None, markers=None) -> None:
     r"""Measured :math:`\eta^*(B)` per :math:`\epsilon` (markers, bars = :math:`\pm` one bootstrap s.e. in log)
-    with the one-step theory's prediction (lines, same colour); log--log axes.
+    with the one-step theory's prediction (solid lines, same colour) and, if given, a second theory
+    ``theory2`` (dashed, same colour); log--log axes.
 
-    ``eps`` may hold NaN for optimisers without one (then ``labels`` names the row); ``colours``
-    maps ``log10(eps)`` to a colour (default :func:`eps_colours`); ``ok`` (same shape as ``eta``)
-    marks bracketed, refined minima: the others are drawn as open markers (a bound, not an estimate).
+    ``eps`` may hold NaN for optimisers without one (then ``labels`` names the row); ``colours`` /
+    ``markers`` map ``log10(eps)`` to a colour / marker (default :func:`eps_colours`,
+    :func:`eps_markers`); ``ok`` (same shape as ``eta``) marks bracketed, refined minima: the others
+    are drawn as open markers (a bound, not an estimate).
     """
     eps = np.asarray(eps, float)
     colours = colours or eps_colours(np.log10(eps[np.isfinite(eps)]))
-    others = iter([PALETTE["black"], "#777777", PALETTE["vermillion"], PALETTE["purple"]])
+    markers = markers or eps_markers(np.log10(eps[np.isfinite(eps)]))
+    # arms without eps: black and grey, told apart by marker, so as not to repeat an eps colour
+    others = iter(zip([PALETTE["black"], "#8C8C8C", PALETTE["black"], "#8C8C8C"], ["o", "s", "^", "D"]))
     for r, (e, y, s, t) in enumerate(zip(eps, eta, log_se, theory)):
-        colour = colours[float(np.log10(e))] if np.isfinite(e) else next(others)
+        colour, marker = (colours[float(np.log10(e))], markers[float(np.log10(e))]) if np.isfinite(e) else next(others)
         label = labels[r] if labels else rf"$\epsilon = 10^{{{np.log10(e):.0f}}}$"
-        _log_errorbar(ax, B, y, s, fmt="o", ms=3, color=colour, label=label)
+        _log_errorbar(ax, B, y, s, fmt=marker, ms=3, color=colour, label=label)
         if ok is not None and not np.all(ok[r]):
             bad = ~np.asarray(ok[r], bool)
-            ax.plot(np.asarray(B)[bad], np.asarray(y)[bad], "o", ms=5, mfc="white", color=colour, zorder=3)
+            ax.plot(np.asarray(B)[bad], np.asarray(y)[bad], marker, ms=5, mfc="white", color=colour, zorder=3)
         ax.plot(B, t, "-", color=colour, lw=0.9)
+        if theory2 is not None:
+            ax.plot(B, theory2[r], "--", color=colour, lw=0.8)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(r"batch size $B$")
     ax.set_title(title)
 
 
-def plot_train_scatter(ax, groups: dict, title) -> None:
+def scatter_styles(labels) -> dict:
+    """One ``(marker, colour)`` per label, in order, so that every panel draws a group alike."""
+    markers = "osD^vP<>"
+    colours = [PALETTE[c] for c in ("blue", "vermillion", "green", "purple", "orange", "skyblue", "black")]
+    return {lab: (markers[k % len(markers)], colours[k % len(colours)]) for k, lab in enumerate(labels)}
+
+
+def plot_train_scatter(ax, groups: dict, title, styles=None) -> None:
     r"""Measured against predicted :math:`\eta^*` (log--log) with the diagonal and a factor-2 band.
 
     ``groups`` maps a label to ``(pred, meas, ok)`` flat arrays; unbracketed minima (``ok`` False)
-    are open markers.
+    are open markers.  ``styles`` (default :func:`scatter_styles` of the labels) maps a label to its
+    ``(marker, colour)``: pass one mapping to every panel of a figure.
     """
-    markers = iter("osD^vP<>")
-    colours = iter([PALETTE[c] for c in ("blue", "vermillion", "green", "purple", "orange", "skyblue", "black")])
+    styles = styles or scatter_styles(list(groups))
     lo, hi = np.inf, -np.inf
     for label, (pred, meas, ok) in groups.items():
         pred, meas, ok = (np.asarray(x).ravel() for x in (pred, meas, ok))
-        m, c = next(markers), next(colours)
+        m, c = styles[label]
         ax.plot(pred[ok], meas[ok], m, ms=3, color=c, label=label, ls="none")
         ax.plot(pred[~ok], meas[~ok], m, ms=3, mfc="white", color=c, ls="none")
         lo, hi = min(lo, pred.min(), meas.min()), max(hi, pred.max(), meas.max())
@@ -264,14 +290,23 @@ def plot_train_budget(ax, B, steps, eta, log_se, theory_adam, theory_softsign, t
 
 def plot_lr_curves(ax, lrs: dict, mean: dict, lo: dict, hi: dict, eta: dict, f_eta: dict) -> None:
     r"""Seed-mean final loss against the learning rate per batch size (lines), the seeds' range
-    (band) and the fitted minimum (marker); log--log.  Every argument is a dict keyed by ``B``."""
-    cycle = [PALETTE[c] for c in ("blue", "vermillion", "green", "purple", "orange", "skyblue", "black")]
+    (band with its edges) and the fitted minimum (marker); log--log, the loss axis cut at three times
+    the largest loss of the three smallest learning rates (the diverging side is not the point).
+    Every argument is a dict keyed by ``B``."""
+    cycle = [PALETTE[c] for c in EPS_CYCLE]
     for c, B in zip(cycle, lrs):
-        ax.fill_between(lrs[B], lo[B], hi[B], color=c, alpha=0.2, lw=0)
-        ax.plot(lrs[B], mean[B], "-", color=c, lw=0.9, label=f"$B = {B:g}$")
+        # the band (range over seeds) opaque enough to see, with its edges drawn
+        ax.fill_between(lrs[B], lo[B], hi[B], color=c, alpha=0.3, lw=0)
+        ax.plot(lrs[B], lo[B], "-", color=c, lw=0.4)
+        ax.plot(lrs[B], hi[B], "-", color=c, lw=0.4)
+        ax.plot(lrs[B], mean[B], "-", color=c, lw=1.1, label=f"$B = {B:g}$")
         ax.plot([eta[B]], [f_eta[B]], "v", color=c, ms=5, mec=PALETTE["black"], mew=0.4)
     ax.set_xscale("log")
     ax.set_yscale("log")
+    # The diverging side climbs by decades; stop a little above the starting loss (the curves'
+    # plateau at small eta) so that the minima and the seed bands fill the axes.
+    top = max(float(np.max(mean[B][:3])) for B in lrs)
+    ax.set_ylim(top=3.0 * top)
     ax.set_xlabel(r"learning rate $\eta$")
     ax.set_ylabel("final loss")
 

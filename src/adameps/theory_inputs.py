@@ -63,6 +63,8 @@ __all__ = [
     "find_surge",
     "compare_curves",
     "predict",
+    "predict_terms",
+    "pool_terms",
 ]
 
 
@@ -237,35 +239,69 @@ def mlp_inputs(data, hidden=32, activation="tanh", init_seed=0, theta=None,
     return TheoryInputs(g[live], H, sigma[live], live, info)
 
 
-def predict(inputs, optimizer, eps, B):
-    r"""The one-step theory's :math:`\eta^*(B)` for ``optimizer`` at ``eps``, as a dict of named curves.
+def predict_terms(inputs, optimizer, eps, B):
+    r"""Numerator and denominator :math:`(N, D)` of every one-step prediction, per named curve.
 
-    ``"exact"``: the exact one-step optimum of the matching update map,
-    :math:`\eta^* = m_1^\top g / (m_1^\top H m_1 + \sum_i (m_2 - m_1^2)_i H_{ii})` with
-    ``kind="softsign"`` for Adam and SoftSignSGD (the post's model of Adam), ``kind="sign"``
-    for SignSGD, and McCandlish's :math:`g^\top g / (g^\top H g + \sum_i \sigma_i^2 H_{ii}/B)`
-    for SGD, and for Adam-atan2 (``"atan2"``, whose first step is :math:`(\pi/4)\,\mathrm{sign}(g)`)
-    the sign optimum times :math:`4/\pi`; ``"mean_field"``: the post's 2024 mean field
-    :math:`\beta S / (\beta^2 P + (1-\beta^2) T)` (``eps = 0`` for SignSGD; absent for SGD);
-    for Adam also ``"adam"``: the exact optimum of Adam's own first step,
-    :math:`x/(|x|+\epsilon)` (``kind="adam"``; with bias correction Adam's first step is
-    exactly :math:`g/(|g|+\epsilon)`).  ``eps`` is ignored (use ``None``) for sign, atan2 and SGD.
+    The one-step expected loss of each curve's update is :math:`L - \eta N + \tfrac12\eta^2 D`
+    (:func:`adameps.optimal_lr.eta_star_terms`), so its optimum is :math:`N/D` and the optimum of
+    the loss *averaged over several initial points* is :math:`\sum_k N_k / \sum_k D_k`
+    (:func:`pool_terms`).  Curves:
+
+    * ``"exact"``: the exact one-step theory of the optimiser's own first step -- the adam map
+      :math:`x/(|x|+\epsilon)` for Adam (with bias correction Adam's first step is exactly
+      :math:`g/(|g|+\epsilon)`, whatever :math:`\beta_1, \beta_2`), softsign for SoftSignSGD,
+      sign for SignSGD, :math:`(\pi/4)\,\mathrm{sign}` for Adam-atan2 (terms
+      :math:`(cN, c^2 D)`, :math:`c = \pi/4`: the sign optimum times :math:`4/\pi`), and
+      McCandlish's :math:`g^\top g / (g^\top H g + \sum_i \sigma_i^2 H_{ii}/B)` for SGD;
+    * ``"softsign"`` (Adam only): the softsign theory, the post's model of Adam;
+    * ``"mean_field"``: the post's 2024 mean field :math:`\beta S / (\beta^2 P + (1-\beta^2) T)`
+      (``eps = 0`` for sign and Adam-atan2, scaled like ``"exact"`` for the latter; absent for SGD).
+
+    ``eps`` is ignored (use ``None``) for sign, atan2 and SGD.  Returns ``{name: (N, D)}``.
     """
     g, H, sigma = inputs.g, inputs.H, inputs.sigma
     if optimizer == "sgd":
-        return {"exact": ol.eta_star_sgd(g, H, sigma, B)}
+        return {"exact": ol.eta_star_terms(g, H, sigma, None, B, kind="sgd")}
     if optimizer in ("sign", "atan2"):
-        # Adam-atan2's first step is (pi/4) sign(g): the sign optimum scaled by 4/pi
-        c = 4.0 / np.pi if optimizer == "atan2" else 1.0
-        return {"exact": c * ol.eta_star(g, H, sigma, 0.0, B, kind="sign"),
-                "mean_field": c * ol.eta_star_mean_field(g, H, sigma, 0.0, B)}
+        c = np.pi / 4.0 if optimizer == "atan2" else 1.0  # Adam-atan2's first step: (pi/4) sign(g)
+        out = {"exact": ol.eta_star_terms(g, H, sigma, 0.0, B, kind="sign"),
+               "mean_field": ol.eta_star_mean_field_terms(g, H, sigma, 0.0, B)}
+        return {k: (c * N, c * c * D) for k, (N, D) in out.items()}
     if optimizer not in ("adam", "softsign"):
         raise ValueError(f"optimizer must be adam, atan2, softsign, sign or sgd; got {optimizer!r}")
-    out = {"exact": ol.eta_star(g, H, sigma, eps, B, kind="softsign"),
-           "mean_field": ol.eta_star_mean_field(g, H, sigma, eps, B)}
-    if optimizer == "adam":
-        out["adam"] = ol.eta_star(g, H, sigma, eps, B, kind="adam")
-    return out
+    soft = ol.eta_star_terms(g, H, sigma, eps, B, kind="softsign")
+    mf = ol.eta_star_mean_field_terms(g, H, sigma, eps, B)
+    if optimizer == "softsign":
+        return {"exact": soft, "mean_field": mf}
+    return {"exact": ol.eta_star_terms(g, H, sigma, eps, B, kind="adam"), "softsign": soft, "mean_field": mf}
+
+
+def pool_terms(N, D, idx=None):
+    r"""Optimum of the one-step loss averaged over initial points: :math:`\sum_k N_k / \sum_k D_k`.
+
+    ``N``, ``D``: (K, n_B) terms of :func:`predict_terms` at K initial points; ``idx`` selects
+    (with repetition: a bootstrap resample) the points to average, default all.
+
+    >>> N, D = np.array([[1.0, 2.0], [3.0, 2.0]]), np.array([[1.0, 1.0], [1.0, 3.0]])
+    >>> pool_terms(N, D).tolist(), pool_terms(N, D, [1, 1]).tolist()
+    ([2.0, 1.0], [3.0, 0.6666666666666666])
+    """
+    N, D = np.atleast_2d(np.asarray(N, float)), np.atleast_2d(np.asarray(D, float))
+    if N.shape != D.shape:
+        raise ValueError(f"N and D must have one shape, got {N.shape} and {D.shape}")
+    idx = np.arange(N.shape[0]) if idx is None else np.asarray(idx, dtype=int)
+    return N[idx].sum(axis=0) / D[idx].sum(axis=0)
+
+
+def predict(inputs, optimizer, eps, B):
+    r"""The one-step theory's :math:`\eta^*(B)` for ``optimizer`` at ``eps``, as a dict of named curves
+    (:math:`N/D` of each curve of :func:`predict_terms`, which describes them).
+
+    >>> inp = nqm_inputs(20)
+    >>> sorted(predict(inp, "adam", 1e-3, [1.0, 16.0]))
+    ['exact', 'mean_field', 'softsign']
+    """
+    return {k: N / D for k, (N, D) in predict_terms(inputs, optimizer, eps, B).items()}
 
 
 def digits_inputs(data, model="softmax", **kw):

@@ -1,6 +1,7 @@
 r"""The training sweeps: many learning rates x many seeds in one array op.
 
-Every run of a sweep shares the initial point and, for a given seed, the noise /
+Every run of a sweep shares the initial point (or, with ``init_seeds``, every run of one
+seed starts from that seed's own initial point) and, for a given seed, the noise /
 minibatch sequence (common random numbers across learning rates), so that the
 measured loss-vs-learning-rate curve of one seed is smooth and its argmin is
 well defined.  Parameters of all runs live in one array of shape
@@ -15,7 +16,7 @@ result of one learning rate does not depend on which other learning rates are in
 grid, nor on the batch size's position in a sweep.
 
 Divergence: a run whose parameters exceed ``theta_cap`` in max-norm (checked
-every step) is flagged diverged and its parameters are reset to the initial
+every step) is flagged diverged and its parameters are reset to its initial
 point, so nothing ever overflows (no RuntimeWarning); flagged runs, and runs whose
 final loss is non-finite or above ``diverge_factor * L(theta0)``, report a final
 loss of ``+inf``.
@@ -70,7 +71,8 @@ class TrainResult:
     ``final_loss[i, j]``: full-batch loss after ``steps`` steps of lr ``lrs[i]``,
     seed ``seeds[j]`` (``+inf`` if diverged).  ``curves[i, j, k]``: loss after
     ``record_at[k]`` steps (``+inf`` once diverged).  ``loss0``: loss at the
-    initial point.  ``seconds``: wall time.
+    initial point (a float), or one per seed (S,) when the seeds start from their own
+    initial points (``init_seeds``).  ``seconds``: wall time.
 
     Examples
     --------
@@ -83,7 +85,7 @@ class TrainResult:
     seeds: np.ndarray
     final_loss: np.ndarray
     diverged: np.ndarray
-    loss0: float
+    loss0: float | np.ndarray
     record_at: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
     curves: np.ndarray | None = None
     seconds: float = 0.0
@@ -164,6 +166,23 @@ def _record_steps(record_at, steps):
     return r
 
 
+def _loss0(per_seed):
+    """The initial loss: a float when every run shares the initial point, else one per seed (S,)."""
+    per_seed = np.asarray(per_seed, dtype=float)
+    return float(per_seed) if per_seed.ndim == 0 else per_seed
+
+
+def _init_seeds(init_seeds, seeds):
+    """``None`` (every run starts at ``init_seed``) or one initial-point seed per seed, as ints."""
+    if init_seeds is None:
+        return None
+    init_seeds = np.asarray(init_seeds, dtype=np.int64).ravel()
+    if init_seeds.size != seeds.size or np.any(init_seeds < 0):
+        raise ValueError(f"init_seeds must hold one non-negative int per seed ({seeds.size}), "
+                         f"got {init_seeds.tolist()}")
+    return init_seeds
+
+
 def _finalise(loss, diverged, loss0, diverge_factor):
     # loss is finite here by construction (parameters are capped), but a huge
     # finite loss is a divergence too.
@@ -177,10 +196,12 @@ def _sweep(lrs, seeds, opt, theta0, steps, minibatch_grad, loss, loss0, rec, pro
 
     ``minibatch_grad(t, theta)``: the minibatch gradient of every run at step ``t`` (0-based),
     ``theta`` of shape ``(n_lr, n_seed, D)``; ``loss(theta)``: the reported loss, ``(n_lr, n_seed)``.
-    Returns ``(final_loss, diverged, curves)`` (``curves`` None without recording steps).
+    ``theta0``: the shared initial point (D,) or one per seed (n_seed, D); a diverged run is reset
+    to its own initial point.  ``loss0``: a float or one per seed (n_seed,).  Returns ``(final_loss, diverged, curves)`` (``curves`` None without recording steps).
     """
     L, S = lrs.size, seeds.size
-    theta = np.broadcast_to(theta0, (L, S, theta0.size)).copy()
+    start = np.broadcast_to(theta0, (L, S, theta0.shape[-1]))
+    theta = start.copy()
     state = opt.init(theta)
     lr = lrs[:, None, None]
     diverged = np.zeros((L, S), bool)
@@ -194,7 +215,7 @@ def _sweep(lrs, seeds, opt, theta0, steps, minibatch_grad, loss, loss0, rec, pro
         big = np.max(np.abs(theta), axis=-1) > theta_cap
         if big.any():
             diverged |= big
-            theta[big] = theta0  # reset so that nothing overflows; run is flagged
+            theta[big] = start[big]  # reset so that nothing overflows; run is flagged
         if k_rec < rec.size and rec[k_rec] == t + 1:
             curves[..., k_rec] = np.where(diverged, np.inf, loss(theta))
             k_rec += 1
@@ -205,17 +226,20 @@ def _sweep(lrs, seeds, opt, theta0, steps, minibatch_grad, loss, loss0, rec, pro
 
 
 # ============================================================== NQM
-def _nqm_setup(n, noise_scale, init_seed):
+def _nqm_setup(n, noise_scale, init_seed, init_seeds=None):
     h = nqm_spectrum(n)
     sigma = np.sqrt(noise_scale * h)
-    theta0 = nqm_theta0(n, init_seed)
+    if init_seeds is None:
+        theta0 = nqm_theta0(n, init_seed)
+    else:  # (S, n): seed j starts at nqm_theta0(n, init_seeds[j])
+        theta0 = np.stack([nqm_theta0(n, s) for s in init_seeds])
     return h, sigma, theta0
 
 
 def train_nqm(lrs, *, n=500, B=1, optimizer="adam", eps=1e-8, beta1=0.9, beta2=0.999,
               steps=1000, seeds=(0, 1, 2, 3), noise_scale=1.0, init_seed=0,
               record_at=(), progress=None, theta_cap=1e8, diverge_factor=1e6,
-              chunk=64):
+              chunk=64, init_seeds=None):
     r"""Train the noisy quadratic model for every ``(lr, seed)`` at once.
 
     Loss :math:`L(\theta) = \tfrac12 \sum_i h_i \theta_i^2`, :math:`h_i = 1/i`;
@@ -226,8 +250,11 @@ def train_nqm(lrs, *, n=500, B=1, optimizer="adam", eps=1e-8, beta1=0.9, beta2=0
     positive real (it only scales the noise).  Seed ``s`` draws its noise from
     ``SeedSequence([s, NQM_STREAM])`` in blocks of ``chunk`` steps (the values
     equal per-step draws of shape ``(n,)``); all learning rates of a seed see
-    the same noise.  Returns a :class:`TrainResult` with ``final_loss`` of shape
-    ``(len(lrs), len(seeds))`` (the exact loss, not a minibatch estimate).
+    the same noise.  ``init_seeds`` (one int per seed) instead starts seed ``j`` at
+    ``nqm_theta0(n, init_seeds[j])``, so that seeds differ in the initial point as well as in
+    the noise; ``loss0`` is then an array, one initial loss per seed.  Returns a
+    :class:`TrainResult` with ``final_loss`` of shape ``(len(lrs), len(seeds))`` (the exact
+    loss, not a minibatch estimate).
 
     Examples
     --------
@@ -240,11 +267,12 @@ def train_nqm(lrs, *, n=500, B=1, optimizer="adam", eps=1e-8, beta1=0.9, beta2=0
     True
     """
     lrs, seeds = _as_grid(lrs, seeds)
+    init_seeds = _init_seeds(init_seeds, seeds)
     if not B > 0:
         raise ValueError(f"B must be > 0, got {B}")
     rec = _record_steps(record_at, steps)
     t0 = time.perf_counter()
-    h, sigma, theta0 = _nqm_setup(n, noise_scale, init_seed)
+    h, sigma, theta0 = _nqm_setup(n, noise_scale, init_seed, init_seeds)
     noise_sd = sigma / math.sqrt(B)
     rngs = [seeded_rng(s, NQM_STREAM) for s in seeds]
     z = None
@@ -260,20 +288,25 @@ def train_nqm(lrs, *, n=500, B=1, optimizer="adam", eps=1e-8, beta1=0.9, beta2=0
     def loss(theta):
         return 0.5 * np.sum(h * theta * theta, axis=-1)
 
-    loss0 = 0.5 * float(np.sum(h * theta0 * theta0))
+    loss0 = _loss0(loss(theta0))
     final, bad, curves = _sweep(lrs, seeds, make_optimizer(optimizer, eps, beta1, beta2), theta0, steps,
                                 minibatch_grad, loss, loss0, rec, progress, theta_cap, diverge_factor)
     return TrainResult(lrs, seeds, final, bad, loss0, rec, curves, time.perf_counter() - t0,
                        dict(problem="nqm", n=n, B=B, optimizer=optimizer, eps=eps,
                             beta1=beta1, beta2=beta2, steps=steps,
-                            noise_scale=noise_scale, init_seed=init_seed))
+                            noise_scale=noise_scale, init_seed=init_seed,
+                            init_seeds=None if init_seeds is None else init_seeds.tolist()))
 
 
-def _digits_setup(data, model, hidden, activation, init_seed, eval_on, l2):
+def _digits_setup(data, model, hidden, activation, init_seed, eval_on, l2, init_seeds=None,
+                  init_scale=0.0):
     if data is None:
         data = load_digits_data()
-    net = make_model(model, data, hidden, activation, l2)
-    theta0 = net.init(init_seed)
+    net = make_model(model, data, hidden, activation, l2, init_scale)
+    if init_seeds is None:
+        theta0 = net.init(init_seed)
+    else:  # (S, D): seed j starts at net.init(init_seeds[j])
+        theta0 = np.stack([net.init(s) for s in init_seeds])
     if eval_on == "train":
         Xe, Ye = data.X_train, data.Y_train
     elif eval_on == "test":
@@ -286,7 +319,8 @@ def _digits_setup(data, model, hidden, activation, init_seed, eval_on, l2):
 def train_digits(lrs, *, model="softmax", B=32, eps=1e-8, beta1=0.9, beta2=0.999,
                  optimizer="adam", steps=300, seeds=(0, 1, 2, 3), hidden=32,
                  activation="tanh", init_seed=0, data=None, eval_on="train", l2=0.0,
-                 record_at=(), progress=None, theta_cap=1e6, diverge_factor=1e3):
+                 record_at=(), progress=None, theta_cap=1e6, diverge_factor=1e3,
+                 init_seeds=None, init_scale=0.0):
     r"""Train softmax regression or the MLP on digits for every ``(lr, seed)`` at once.
 
     Each step, seed ``s`` samples ``B`` training indices uniformly *with
@@ -302,8 +336,10 @@ def train_digits(lrs, *, model="softmax", B=32, eps=1e-8, beta1=0.9, beta2=0.999
     The training set is linearly separable: without ``l2`` the train loss
     keeps falling as the weights grow, so at large B and many steps the
     measured eta* runs to the stability edge (pilot: edge-flagged); a small
-    ``l2`` (1e-3) gives a finite minimiser.  Returns a :class:`TrainResult`
-    with ``final_loss`` of shape ``(len(lrs), len(seeds))``.
+    ``l2`` (1e-3) gives a finite minimiser.  ``init_seeds`` (one int per seed) starts seed ``j``
+    at ``net.init(init_seeds[j])`` instead (``loss0`` is then one initial loss per seed);
+    ``init_scale`` sets the softmax model's random initial scale (0: the zero point).
+    Returns a :class:`TrainResult` with ``final_loss`` of shape ``(len(lrs), len(seeds))``.
 
     Examples
     --------
@@ -312,12 +348,14 @@ def train_digits(lrs, *, model="softmax", B=32, eps=1e-8, beta1=0.9, beta2=0.999
     ((2, 2), True)
     """
     lrs, seeds = _as_grid(lrs, seeds)
+    init_seeds = _init_seeds(init_seeds, seeds)
     B = int(B)
     if B < 1:
         raise ValueError(f"B must be a positive int, got {B}")
     rec = _record_steps(record_at, steps)
     t0 = time.perf_counter()
-    data, net, theta0, Xe, Ye = _digits_setup(data, model, hidden, activation, init_seed, eval_on, l2)
+    data, net, theta0, Xe, Ye = _digits_setup(data, model, hidden, activation, init_seed, eval_on, l2,
+                                              init_seeds, init_scale)
     rngs = [seeded_rng(s, DIGITS_STREAM) for s in seeds]
     ntr = data.X_train.shape[0]
 
@@ -328,10 +366,12 @@ def train_digits(lrs, *, model="softmax", B=32, eps=1e-8, beta1=0.9, beta2=0.999
     def loss(theta):
         return net.loss(theta, Xe, Ye)
 
-    loss0 = float(net.loss(theta0, Xe, Ye))
+    loss0 = _loss0(net.loss(theta0, Xe, Ye))
     final, bad, curves = _sweep(lrs, seeds, make_optimizer(optimizer, eps, beta1, beta2), theta0, steps,
                                 minibatch_grad, loss, loss0, rec, progress, theta_cap, diverge_factor)
     return TrainResult(lrs, seeds, final, bad, loss0, rec, curves, time.perf_counter() - t0,
                        dict(problem="digits", model=model, B=B, optimizer=optimizer, eps=eps, l2=l2,
                             beta1=beta1, beta2=beta2, steps=steps, hidden=hidden,
-                            activation=activation, init_seed=init_seed, eval_on=eval_on))
+                            activation=activation, init_seed=init_seed, eval_on=eval_on,
+                            init_seeds=None if init_seeds is None else init_seeds.tolist(),
+                            init_scale=init_scale))

@@ -1,8 +1,10 @@
 """Rule `fig_train`: the training figures, from results/train.npz.
 
-- train: measured eta*(B) per eps with the exact one-step theory overlaid, one panel per problem /
-  optimiser (SignSGD, SGD and Adam-atan2, which have no eps, share one panel);
-- train_scatter: measured against predicted eta* for every (arm, B, eps), exact theory and mean field;
+- train: measured eta*(B) per eps with the exact one-step theory of the optimiser's own first step
+  overlaid (solid; for Adam the adam map x/(|x|+eps)), and for Adam the softsign theory (dashed), one
+  panel per problem / optimiser (SignSGD, SGD and Adam-atan2, which have no eps, share one panel);
+- train_scatter: measured against predicted eta* for every (arm, B, eps): the theory of the optimiser's
+  own first step, the softsign theory (Adam and SoftSignSGD arms) and the 2024 mean field;
 - train_budget: eta*(B) after 1, 10, 100 ... steps at a small and a large eps, with the exact theory of
   Adam's first step and of softsign.
 """
@@ -44,6 +46,7 @@ for arm in P.arms:
         panels.append({"arms": [arm], "no_eps": False, "model": arm.split("_")[0]})
 all_eps = np.concatenate([data[f"{a}_eps"] for a in P.arms])
 colours = plotting.eps_colours(np.log10(all_eps[np.isfinite(all_eps)]))
+markers = plotting.eps_markers(np.log10(all_eps[np.isfinite(all_eps)]))
 ncol = 3
 nrow = -(-(len(panels) + 1) // ncol)
 fig, axes = plt.subplots(nrow, ncol, figsize=plotting.figsize(1.0, 0.34 * nrow), layout="constrained")
@@ -54,36 +57,53 @@ for ax, panel in zip(axes, panels):
         cat = lambda k: np.concatenate([data[f"{a}_{k}"] for a in arms])  # noqa: E731
         plotting.plot_train_eta(ax, data[f"{arms[0]}_B"], cat("eps"), cat("eta"), cat("log_se"),
                                 cat("theory_exact"), rf"{MODEL[panel['model']]}, no $\epsilon$",
-                                colours, cat("ok"), labels=[OPT[optimizer(a)] for a in arms])
-        ax.legend(fontsize=6)
+                                colours, cat("ok"), labels=[OPT[optimizer(a)] for a in arms], markers=markers)
+        no_eps_handles = ax.get_legend_handles_labels()  # shown in the legend panel, off the data
     else:
         a = panel["arms"][0]
         plotting.plot_train_eta(ax, data[f"{a}_B"], data[f"{a}_eps"], data[f"{a}_eta"], data[f"{a}_log_se"],
-                                data[f"{a}_theory_exact"], label(a), colours, data[f"{a}_ok"])
+                                data[f"{a}_theory_exact"], label(a), colours, data[f"{a}_ok"],
+                                theory2=data.get(f"{a}_theory_softsign"), markers=markers)
 for ax in axes[::ncol]:
     ax.set_ylabel(r"$\eta^*(B)$")
 legend_ax = axes[len(panels)]
 legend_ax.axis("off")
-handles = [plt.Line2D([], [], marker="o", ms=3, ls="-", lw=0.9, color=c) for c in colours.values()]
+handles = [plt.Line2D([], [], marker=markers[x], ms=3, ls="-", lw=0.9, color=c) for x, c in colours.items()]
 names = [rf"$\epsilon = 10^{{{x:.0f}}}$" for x in colours]
+if any(p["no_eps"] for p in panels):
+    handles += list(no_eps_handles[0])
+    names += [f"{n} (no $\\epsilon$)" for n in no_eps_handles[1]]
 handles += [plt.Line2D([], [], marker="o", ms=3, ls="none", color="#555555"),
             plt.Line2D([], [], marker="o", ms=5, mfc="white", ls="none", color="#555555"),
-            plt.Line2D([], [], ls="-", color="#555555")]
-names += ["measured (bars: bootstrap s.e.)", "minimum not bracketed", "exact one-step theory"]
-legend_ax.legend(handles, names, loc="center", fontsize=7)
+            plt.Line2D([], [], ls="-", color="#555555"),
+            plt.Line2D([], [], ls="--", color="#555555")]
+names += ["measured (bars: bootstrap s.e.)", "minimum not bracketed", "theory of the first step",
+          "softsign theory (Adam)"]
+legend_ax.legend(handles, names, loc="center", fontsize=7, ncol=2)
 for ax in axes[len(panels) + 1:]:
     ax.axis("off")
 _common.save_figure(fig, out.pdf, out.png)
 plt.close(fig)
 
 # ---- measured vs predicted, all settings
-fig, axes = plt.subplots(1, 2, figsize=plotting.figsize(1.0, 0.5), layout="constrained")
-for ax, (theory, title) in zip(axes, (("exact", "exact one-step theory"), ("mean_field", "2024 mean field"))):
-    groups = {label(a): (data[f"{a}_theory_{theory}"], data[f"{a}_eta"], data[f"{a}_ok"])
-              for a in P.arms if f"{a}_theory_{theory}" in data}
-    plotting.plot_train_scatter(ax, groups, title)
+fig, axes = plt.subplots(1, 3, figsize=plotting.figsize(1.0, 0.42), layout="constrained")
+styles = plotting.scatter_styles([label(a) for a in P.arms])  # one style per arm in every panel
+SOFTSIGN = {"softsign": "softsign", "adam": "softsign"}  # curve holding the softsign theory per optimiser
+for ax, (theory, title) in zip(axes, (("exact", "theory of the first step"), ("softsign", "softsign theory"),
+                                      ("mean_field", "2024 mean field"))):
+    groups = {}
+    for a in P.arms:
+        curve = theory
+        if theory == "softsign":  # Adam's softsign curve, and SoftSignSGD's own (exact) theory
+            if optimizer(a) not in SOFTSIGN:
+                continue
+            curve = "softsign" if optimizer(a) == "adam" else "exact"
+        if f"{a}_theory_{curve}" in data:
+            groups[label(a)] = (data[f"{a}_theory_{curve}"], data[f"{a}_eta"], data[f"{a}_ok"])
+    plotting.plot_train_scatter(ax, groups, title, styles)
 axes[0].set_ylabel(r"measured $\eta^*$")
-axes[0].legend(fontsize=6, loc="lower right")
+handles = [plt.Line2D([], [], marker=m, ls="none", ms=3, color=c) for m, c in styles.values()]
+fig.legend(handles, list(styles), loc="outside lower center", ncol=4, fontsize=7)
 _common.save_figure(fig, out.scatter_pdf, out.scatter_png)
 plt.close(fig)
 
@@ -94,8 +114,8 @@ eps = data[f"{arms[0]}_eps"]
 fig, axes = plt.subplots(1, len(eps), figsize=plotting.figsize(1.0, 0.4), layout="constrained", squeeze=False)
 for i, ax in enumerate(axes[0]):
     plotting.plot_train_budget(ax, data[f"{arms[0]}_B"], steps, [data[f"{a}_eta"][i] for a in arms],
-                               [data[f"{a}_log_se"][i] for a in arms], data[f"{arms[0]}_theory_adam"][i],
-                               data[f"{arms[0]}_theory_exact"][i],
+                               [data[f"{a}_log_se"][i] for a in arms], data[f"{arms[0]}_theory_exact"][i],
+                               data.get(f"{arms[0]}_theory_softsign", data[f"{arms[0]}_theory_exact"])[i],
                                rf"{label(bp)}, $\epsilon = 10^{{{np.log10(eps[i]):.0f}}}$")
 axes[0][0].set_ylabel(r"$\eta^*(B)$")
 axes[0][-1].legend(fontsize=6)
