@@ -50,9 +50,8 @@ lines = [
 
 
 def edge(doc, key):
-    """``\\gridedge`` after a maximum that lies on the edge of its grid (a grid value, not a supremum)."""
-    flag = doc["values"].get(key + "_on_edge")
-    return m(doc, key) + (r"\gridedge" if flag and flag["value"] else "")
+    """A maximum over a grid; its macro prints ``\\gridedge`` when it lies on the grid's edge."""
+    return m(doc, key)
 
 
 def cell(f, k, stat):
