@@ -92,7 +92,11 @@ def window_note(doc):
         else:
             parts.append(rf"${lo} < \epsilon < {hi}$")
     text = rf"rise $> {m(doc, 'surge_min_strength')}$ for " + ", ".join(parts)
-    if "strongest_surge_eps" in vals and not vals["strongest_surge_at_min"]["value"]:
+    # The strongest surge is a maximum over eps only where the windows are interior; where the surge
+    # starts at the sweep's smallest eps it grows towards eps -> 0 and has no interior maximum to quote.
+    interior = not any(vals[f"thr1_w{j}_starts_at_min"]["value"] or vals[f"thr1_w{j}_ends_at_max"]["value"]
+                       for j in range(min(n, 3)))
+    if interior and "strongest_surge_eps" in vals:
         text += rf"; strongest ${m(doc, 'strongest_surge')}$ at $\epsilon = {m(doc, 'strongest_surge_eps')}$"
     return text
 
