@@ -18,7 +18,10 @@ for family, path in zip(families, snakemake.input.npz):
 fig, axes = plt.subplots(1, len(families), figsize=plotting.figsize(1.0, 0.34), layout="constrained")
 for ax, family in zip(np.atleast_1d(axes), families):
     d = data[family]
-    which = np.unique(np.linspace(0, len(d["eps"]) - 1, 4).round().astype(int))
+    # Four eps that give four distinct curves: the smallest (SignSGD-like), eps = 1 and 100 (where eps
+    # competes with the noise), the largest (SGD-like); the nearest grid values.
+    log_eps = np.log10(d["eps"])
+    which = np.unique([int(np.argmin(np.abs(log_eps - t))) for t in (log_eps[0], 0.0, 2.0, log_eps[-1])])
     plotting.plot_eta_curves(ax, d["B"], d["eps"], d["exact"], d["mf_2024"], d["sign"], which,
                              problems.family_label(family), sgd=d["sgd"], b_noise=float(np.ravel(d["b_noise"])[0]))
 np.atleast_1d(axes)[0].set_ylabel(r"$\eta^*(B)$")
@@ -40,6 +43,8 @@ gaps = {problems.family_label(f): np.max(np.abs(data[f]["exact"] / data[f]["eps"
         for f in families}
 post_gaps = {problems.family_label(f): np.max(np.abs(data[f]["sgd_post"] / data[f]["sgd"] - 1)) for f in families}
 plotting.plot_large_eps_convergence(axes[0], eps, gaps, post_gaps)
+# With the sweep up to eps = 1e5 the curves start high on the left: the lower left corner is free.
+axes[0].legend(fontsize=7, loc="lower left", handlelength=1.2)
 vmax = max(np.max(np.abs(np.log(data[f]["mf_2024"] / data[f]["exact"]))) for f in families)
 for ax, f in zip(axes[1:], families):
     mesh = plotting.plot_log_ratio_map(ax, data[f]["B"], data[f]["eps"], data[f]["mf_2024"] / data[f]["exact"],
