@@ -37,14 +37,15 @@ plotting.plot_eta_peaks(ax, eps, peaks, mf_peaks)
 _common.save_figure(fig, snakemake.output.peaks_pdf, snakemake.output.peaks_png)
 
 # eps -> inf: eta*/eps against SGD's optimum, and the mean field's error over the (B, eps) plane.
-fig, axes = plt.subplots(1, 1 + len(families), figsize=plotting.figsize(1.0, 0.30), layout="constrained",
+fig, axes = plt.subplots(1, 1 + len(families), figsize=plotting.figsize(1.0, 0.36), layout="constrained",
                          gridspec_kw={"width_ratios": [1.5] + [1] * len(families)})
 gaps = {problems.family_label(f): np.max(np.abs(data[f]["exact"] / data[f]["eps"][:, None] / data[f]["sgd"] - 1), axis=1)
         for f in families}
 post_gaps = {problems.family_label(f): np.max(np.abs(data[f]["sgd_post"] / data[f]["sgd"] - 1)) for f in families}
 plotting.plot_large_eps_convergence(axes[0], eps, gaps, post_gaps)
-# With the sweep up to eps = 1e5 the curves start high on the left: the lower left corner is free.
-axes[0].legend(fontsize=7, loc="lower left", handlelength=1.2)
+# The narrow panel has no free corner: its legend goes below the figure, where it covers no data.
+axes[0].get_legend().remove()
+fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=len(families), fontsize=7)
 vmax = max(np.max(np.abs(np.log(data[f]["mf_2024"] / data[f]["exact"]))) for f in families)
 for ax, f in zip(axes[1:], families):
     mesh = plotting.plot_log_ratio_map(ax, data[f]["B"], data[f]["eps"], data[f]["mf_2024"] / data[f]["exact"],
