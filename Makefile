@@ -7,13 +7,20 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 CORES ?= 4
 
-.PHONY: paper test report setup tex torch lock clean
+.PHONY: paper test test-fast report setup tex torch lock clean
 
 paper: setup tex
 	$(BIN)/snakemake --cores $(CORES)
 
 test: setup tex
 	$(BIN)/python -m pytest
+
+# The fast subset CI also runs under a second Python version (`make PYTHON=python3.13 VENV=.venv-3.13 test-fast`):
+# the maths against mpmath, the optimal learning rate, the config checks, the number formatter and
+# the arXiv bundle's bytes.
+FAST_TESTS ?= tests/test_moments.py tests/test_optimal_lr.py tests/test_config.py tests/test_numbers.py tests/test_archive.py tests/test_doctests.py
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not slow" $(FAST_TESTS)
 
 # The HTML report (every figure, captioned, by paper section) of the build `make paper` makes.
 report: paper
@@ -22,7 +29,7 @@ report: paper
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.lock pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "requirements.lock is pinned for Python 3.11; found " + sys.version.split()[0] + ". Run: make PYTHON=python3.11 ...")'
+	@$(PYTHON) -c 'import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] <= (3, 13) else "requirements.lock is tested on Python 3.11, 3.12 and 3.13; found " + sys.version.split()[0] + ". Run: make PYTHON=python3.11 ...")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
@@ -45,4 +52,4 @@ lock:
 	$(PYTHON) tools/write_conda_env.py
 
 clean:
-	rm -rf results figures/*.pdf figures/*.png paper/generated paper/build paper/paper.pdf logs .snakemake report.html
+	rm -rf results figures/*.pdf figures/*.png paper/generated paper/build paper/paper.pdf logs .snakemake report.html dist

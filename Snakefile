@@ -14,24 +14,35 @@
 # Run: `snakemake --cores 4` (the profile in profiles/default is picked up automatically; it also
 # holds the default resources of a job, so a rule declares resources only where it needs more).
 
-from snakemake.utils import min_version, validate
+from snakemake.utils import min_version
 
-from adameps.config import check_finite, check_less
+from adameps.pipeline.config import load_yaml, recover_stale_lock, remove_partial_files, validate_config
 
 min_version("9.0")
+
+# A YAML syntax error in the default config names its line (Snakemake's own message does not;
+# for an overlay given with --configfile, `python -m adameps.pipeline.config FILE` shows the line).
+load_yaml("config/config.yaml")
 
 
 configfile: "config/config.yaml"
 
 
-validate(config, "config/schema/config.schema.yaml")
-check_finite(config)
-check_less(config, "moments.log10_b_min", "moments.log10_b_max")
-check_less(config, "eta.eps.log10_min", "eta.eps.log10_max")
-check_less(config, "eta.B.log10_min", "eta.B.log10_max")
-check_less(config, "eta.sqrt_rule.log10_B_ref", "eta.sqrt_rule.log10_B_window")
-check_less(config, "eta.sqrt_rule.log10_B_window", "eta.sqrt_rule.log10_B_max")
-check_less(config, "eta.no_surge.log10_B_min", "eta.no_surge.log10_B_max")
+# Every check of the configuration (schema with strict integers, NaN, key orderings, the training
+# cross-references, rank < n, the work limits of `limits`): a bad value stops here, before any
+# job, with one line naming the key and what to write instead (adameps.pipeline.config.validate_config).
+validate_config(config)
+
+# After a hard kill (SIGKILL, the OOM killer, a power cut) Snakemake's lock stays behind and every
+# rerun would fail until `snakemake --unlock`: remove it if no Snakemake process runs here any more.
+if workflow.is_main_process:
+    recover_stale_lock()
+
+
+onstart:
+    # The temporary files (.<name>.<random>.part) of jobs a hard kill interrupted.
+    remove_partial_files()
+
 
 # `snakemake --report report.html`: every figure (its PNG) with a caption from report/<figure>.rst,
 # grouped by paper section (category); the report's front page is report/workflow.rst.

@@ -3,7 +3,7 @@
     PYTHONPATH=src python benchmarks/bench_training.py --out bench.json [--quick]
 
 For each problem the same (lr x seed) grid is trained twice: once by the
-vectorised ``train_*`` (all runs in one array op) and once by ``train_*_loop``
+vectorised ``train_*`` (all runs in one array op) and once by ``train_*_loop`` of ``tests/training_reference.py``
 (one run at a time); the table reports runs/s, run-steps/s, the speed-up and
 the max relative difference of the final losses (must be ~0).
 """
@@ -16,9 +16,16 @@ import os
 import platform
 import time
 
+import sys
+from pathlib import Path
+
 import numpy as np
 
 from adameps import training as T
+from adameps.digits import load_digits_data
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+import training_reference as R  # noqa: E402  (the plain per-run loops live with the tests)
 
 
 def _case(name, fn_vec, fn_loop, kw, n_runs):
@@ -46,14 +53,14 @@ def main(argv=None):
     lrs = T.log_lr_grid(1e-3, 1.0, n_lr)
     seeds = list(range(n_seed))
     runs = n_lr * n_seed
-    data = T.load_digits_data()
+    data = load_digits_data()
     cases = [
-        ("nqm n=500 adam B=16", T.train_nqm, T.train_nqm_loop,
+        ("nqm n=500 adam B=16", T.train_nqm, R.train_nqm_loop,
          dict(lrs=lrs, seeds=seeds, n=500, B=16, eps=1e-3, steps=100 if args.quick else 300)),
-        ("digits softmax adam B=32", T.train_digits, T.train_digits_loop,
+        ("digits softmax adam B=32", T.train_digits, R.train_digits_loop,
          dict(lrs=lrs, seeds=seeds, model="softmax", B=32, eps=1e-3, data=data,
               steps=30 if args.quick else 100)),
-        ("digits mlp(32,tanh) adam B=32", T.train_digits, T.train_digits_loop,
+        ("digits mlp(32,tanh) adam B=32", T.train_digits, R.train_digits_loop,
          dict(lrs=lrs, seeds=seeds, model="mlp", hidden=32, B=32, eps=1e-3, data=data,
               steps=30 if args.quick else 100)),
     ]

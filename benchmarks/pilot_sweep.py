@@ -21,6 +21,7 @@ import time
 import numpy as np
 
 from adameps import theory_inputs as TI
+from adameps import digits as D
 from adameps import training as T
 from adameps.lr_fit import fit_optimal_lr
 
@@ -61,7 +62,7 @@ def main(argv=None):
             return T.train_nqm(lrs, n=a.n, B=B, eps=eps, steps=a.steps, seeds=seeds,
                                optimizer=a.optimizer)
     else:
-        data = T.load_digits_data()
+        data = D.load_digits_data()
         inp = TI.digits_inputs(data, a.problem, l2=a.l2,
                                **({"hidden": a.hidden} if a.problem == "mlp" else {}))
         def train(lrs, B, eps):

@@ -1,3 +1,11 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # S-curve approximations of erf
 #
@@ -7,19 +15,26 @@
 # `adameps.plotting`) and lets you try other slopes and S-curves.
 
 # %%
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 import numpy as np
+import yaml
 from scipy import special
 
 from adameps import plotting, scurves
 
+# The pipeline's configuration (and, below, its results where a build has made them), not copies.
+ROOT = next(p for p in (Path.cwd(), *Path.cwd().parents) if (p / "config/config.yaml").is_file())
+config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
 plotting.use_style()
 
 # %% [markdown]
 # ## The figure
 
 # %%
-x = np.linspace(-3, 3, 1201)
+cfg = config["scurves"]
+x = np.linspace(-cfg["x_max"], cfg["x_max"], cfg["n_grid"])
 approx = {kind: scurves.erf_approx(kind, x) for kind in scurves.ERF_APPROXIMATIONS}
 fig, (ax_curves, ax_errors) = plt.subplots(1, 2, figsize=plotting.figsize(1.0, 0.38), layout="constrained")
 plotting.plot_erf_approximations(ax_curves, ax_errors, x, special.erf(x), approx)

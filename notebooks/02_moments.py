@@ -1,3 +1,11 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # Moments of the SoftSign update
 #
@@ -8,14 +16,23 @@
 # you probe the post's approximations.
 
 # %%
+import json
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 import numpy as np
+import yaml
 
 from adameps import approx, plotting
 from adameps.measure import abs_error_summary
 from adameps.montecarlo import moments_mc
-from adameps.moments import KINDS, moments
+from adameps.moments import moments
+from adameps.update_maps import KINDS
 
+# The pipeline's configuration (and, below, its results where a build has made them), not copies.
+ROOT = next(p for p in (Path.cwd(), *Path.cwd().parents) if (p / "config/config.yaml").is_file())
+config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+cfg = config["moments"]
 plotting.use_style()
 
 # %% [markdown]
@@ -32,8 +49,8 @@ for kind in KINDS:
 # ## m1 and m2 against a, for a few b (the paper's Figures 2 and 3)
 
 # %%
-a = np.linspace(-6, 6, 401)
-b_values = np.array([0.1, 1.0, 3.0, 10.0])
+a = np.linspace(-cfg["a_curve_max"], cfg["a_curve_max"], cfg["n_curve"])
+b_values = np.array(cfg["b_curves"])
 A, Bm = np.meshgrid(a, b_values)
 for moment, extra in (("m1", ("erf_slope", "post")), ("m2", ("post",))):
     i = 0 if moment == "m1" else 1
@@ -51,8 +68,11 @@ for moment, extra in (("m1", ("erf_slope", "post")), ("m2", ("post",))):
 # ## Where is the post's m2 approximation worst?
 
 # %%
-a_grid = np.linspace(0, 10, 201)
-b_grid = np.logspace(-3, 3, 121)
+a_grid = np.linspace(0, cfg["a_max"], cfg["n_a"])
+b_grid = np.logspace(cfg["log10_b_min"], cfg["log10_b_max"], cfg["n_b"])
 A, Bm = np.meshgrid(a_grid, b_grid)
 s = abs_error_summary(approx.m2_approx_post(A, Bm), moments("softsign", A, Bm)[1], b_grid, a_grid)
 print(f"max |error| {s.max_abs:.3f} at b = {s.at[0]:.3g}, a = {s.at[1]:.3g}; mean {s.mean_abs:.4f}")
+built = ROOT / "results/moments.json"
+if built.is_file() and json.loads(built.read_text())["params"] == cfg:  # built with this configuration
+    print("pipeline (results/moments.json):", json.loads(built.read_text())["values"]["m2_post_max_abs_error"]["value"])

@@ -1,24 +1,43 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # Measuring Adam's optimal learning rate by training, against the one-step theory
 #
 # `adameps.training.train_nqm` trains the noisy quadratic model for a whole grid of learning rates
 # and seeds in one array operation; `adameps.lr_fit.fit_optimal_lr` finds the minimum of the
 # seed-averaged final loss (refined by a parabola in log eta, bootstrap error bar); and
-# `adameps.theory_inputs.predict` gives the one-step theory's eta*(B) for the same problem. A small
-# problem here (seconds); the pipeline's rules `train_sweep` / `train_summary` do the full sweeps.
+# `adameps.theory_inputs.predict` gives the one-step theory's eta*(B) for the same problem. The
+# problem is the pipeline's NQM arm (`train.problems.nqm` of config/config.yaml: dimension, batch
+# sizes, seeds, steps), with a simpler learning-rate search (seconds); the pipeline's rules
+# `train_sweep` / `train_summary` do the full sweeps, and their results are shown where built.
 
 # %%
+import json
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 import numpy as np
+import yaml
 
 from adameps import plotting
 from adameps import theory_inputs as ti
 from adameps import training as T
 from adameps.lr_fit import fit_optimal_lr
 
+# The pipeline's configuration (and, below, its results where a build has made them), not copies.
+ROOT = next(p for p in (Path.cwd(), *Path.cwd().parents) if (p / "config/config.yaml").is_file())
+config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+arm = config["train"]["problems"]["nqm"]
+n, seeds, B = arm["n"], np.arange(config["train"]["seeds"]), np.array(arm["B"], dtype=float)
+print(f"NQM arm: n = {n}, {seeds.size} seeds, B = {B}, {arm['steps']} steps")
+
 plotting.use_style()
-n, seeds = 100, np.arange(8)
-B = np.array([1.0, 8.0, 64.0, 512.0])
 inputs = ti.nqm_inputs(n)
 
 # %% [markdown]
@@ -41,10 +60,10 @@ for steps in (1, 10):
           " measured / softsign theory =", np.round(np.array(meas) / pred["exact"], 3))
 
 # %% [markdown]
-# ## Loss against learning rate after 50 steps at a tiny eps (sign-like): the minimum is real
+# ## Loss against learning rate after the arm's steps at its smallest eps (sign-like): the minimum is real
 
 # %%
-eps, steps = 1e-8, 50
+eps, steps = 10.0 ** arm["log10_eps"][0], arm["steps"]
 pred = ti.predict(inputs, "adam", eps, B)
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=plotting.figsize(1.0, 0.4), layout="constrained")
 meas, se, ok = [], [], []
@@ -68,3 +87,26 @@ plotting.plot_train_eta(ax2, B, [eps], [np.array(meas)], [np.array(se)], [pred["
                         f"NQM, Adam, {steps} steps", ok=[np.array(ok)])
 ax2.legend(fontsize=6)
 print("Spearman(measured, predicted) over B:", round(ti.spearman(meas, pred["exact"]), 2))
+
+# %% [markdown]
+# ## The pipeline's measurement of the same arm and eps, where it has been built
+
+# %%
+def same_run(d):
+    """The pipeline's result is of this configuration: arm, eps, steps, batch sizes and dimension."""
+    n_built = d.get("params", {}).get("problem", {}).get("n", n)
+    return (d["problem"] == "nqm" and d["eps"] == eps and d["steps"] == steps
+            and [r["B"] for r in d["rows"]] == B.tolist() and n_built == n)
+
+
+found = [json.loads(f.read_text()) for f in sorted((ROOT / "results/train").glob("nqm_eps*.json"))]
+built = [d for d in found if same_run(d)]
+if built:
+    rows = built[0]["rows"]
+    print("B:                    ", [r["B"] for r in rows])
+    print("pipeline eta*:        ", np.round([r["eta"] for r in rows], 4))
+    print("this notebook's eta*: ", np.round(meas, 4))
+elif found:
+    print("results/train/ holds another configuration's sweeps (e.g. config/test.yaml); rebuild with the default one")
+else:
+    print("no results/train/nqm_eps*.json yet (run the pipeline: snakemake --cores 4)")

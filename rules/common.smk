@@ -38,10 +38,9 @@ FIGURES = []
 TABLES = []
 
 
-# Training arms (rules/training.smk).
-def train_model(arm):
-    """The problem an arm trains on: the part of its name before the first "_"."""
-    return arm.split("_")[0]
+# Training arms (rules/training.smk). The problem an arm trains on: the part of its name before
+# the first "_" (one home with the config checks).
+from adameps.pipeline.config import arm_model as train_model
 
 
 def eps_tags(cfg, key="train.problems"):

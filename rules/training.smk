@@ -6,16 +6,7 @@ BUDGET_CFG = config["train"]["step_budget"]
 LR_CURVES = config["train"]["lr_curves"]
 
 
-if BUDGET_CFG["problem"] not in TRAIN or TRAIN[BUDGET_CFG["problem"]]["optimizer"] not in ("adam", "softsign"):
-    raise ValueError(
-        f"train.step_budget.problem = {BUDGET_CFG['problem']!r} must name an adam or softsign arm of "
-        f"train.problems ({', '.join(TRAIN)})"
-    )
-if LR_CURVES["problem"] not in TRAIN or LR_CURVES["eps_index"] >= n_train_jobs(TRAIN[LR_CURVES["problem"]]):
-    raise ValueError(
-        f"train.lr_curves = {dict(LR_CURVES)!r} must name an arm of train.problems ({', '.join(TRAIN)}) "
-        "and one of its eps indices"
-    )
+# (step_budget and lr_curves name existing arms: checked with the config, adameps.pipeline.config.check_training.)
 # The step-budget arms: the named arm with `steps` replaced, at the budget's eps values.
 BUDGET = {
     f"{BUDGET_CFG['problem']}_steps{s}": {**TRAIN[BUDGET_CFG["problem"]], "steps": s, "log10_eps": BUDGET_CFG["log10_eps"]}
@@ -97,6 +88,7 @@ rule fig_train:
         budget_png=report("figures/train_budget.png", caption="../report/train_budget.rst", category="Real training"),
     params:
         arms=list(TRAIN),
+        optimizers={arm: cfg["optimizer"] for arm, cfg in TRAIN.items()},
         budget=BUDGET_CFG,
     log:
         log_of("fig_train"),
@@ -134,6 +126,7 @@ rule table_train_metrics:
         "paper/generated/table_train_metrics.tex",
     params:
         arms=list(TRAIN),
+        optimizers={arm: cfg["optimizer"] for arm, cfg in TRAIN.items()},
         n_rows={arm: n_train_jobs(cfg) for arm, cfg in TRAIN.items()},
     log:
         log_of("table_train_metrics"),

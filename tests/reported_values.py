@@ -13,7 +13,7 @@ import json
 import re
 from pathlib import Path
 
-from adameps.numbers import macro_name
+from adameps.pipeline.numbers import macro_name
 
 MACRO = r"\\([A-Za-z]+)"
 _RANGE_PATTERNS = [

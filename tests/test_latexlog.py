@@ -1,8 +1,8 @@
-"""adameps.latexlog: what in a LaTeX / BibTeX log fails the paper build."""
+"""adameps.pipeline.latexlog: what in a LaTeX / BibTeX log fails the paper build."""
 
 import pytest
 
-from adameps.latexlog import blg_problems, log_problems
+from adameps.pipeline.latexlog import blg_problems, log_problems
 
 # Excerpts in the shapes pdfTeX and BibTeX write them (the log wraps at 79 columns).
 LOG = r"""(./sections/moments.tex

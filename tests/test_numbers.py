@@ -2,7 +2,7 @@
 
 import pytest
 
-from adameps.numbers import format_number, macro_name
+from adameps.pipeline.numbers import format_number, macro_name
 
 
 @pytest.mark.parametrize(

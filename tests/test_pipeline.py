@@ -2,6 +2,7 @@
 rebuilds byte-identically from clean, rebuilds only the PDF when only prose changes, and makes
 the HTML report."""
 
+import ast
 import base64
 import json
 import os
@@ -13,7 +14,7 @@ import tarfile
 import pytest
 import yaml
 
-from adameps.numbers import format_number, macro_name
+from adameps.pipeline.numbers import format_number, macro_name
 from conftest import copy_tree, dag_jobs, output_hashes, require_tex, snakemake
 from reported_values import degenerate_ranges, edge_macros, macro_bodies, unmarked_edge_citations
 from test_report import dag_figures, figure_sections, rule_script
@@ -28,6 +29,18 @@ def built(tmp_path_factory):
     root = copy_tree(tmp_path_factory.mktemp("build1") / "repo")
     snakemake(root, "--cores", "2")
     return root
+
+
+def key_code_matches(code: str, key: str) -> bool:
+    """``code`` (a string or f-string expression) can produce ``key``: literal parts equal, each
+    ``{...}`` standing for one or more characters."""
+    node = ast.parse(code, mode="eval").body
+    if isinstance(node, ast.Constant):
+        return node.value == key
+    if not isinstance(node, ast.JoinedStr):
+        return False
+    pattern = "".join(re.escape(v.value) if isinstance(v, ast.Constant) else ".+" for v in node.values)
+    return re.fullmatch(pattern, key) is not None
 
 
 def test_pdf_and_macros(built):
@@ -45,7 +58,13 @@ def test_pdf_and_macros(built):
             if edge and edge["value"] == 1:
                 body += r"\gridedge"  # a maximum on the edge of its grid carries the mark
             assert f"\\newcommand{{\\{name}}}{{{body}}}" in macros
-            assert f"% {doc['namespace']}.{key} <- rule {doc['rule']}, script {doc['script']}" in macros
+            assert f"% {doc['namespace']}.{key} <- rule {doc['rule']}, script {doc['script']}:" in macros
+            # The comment names the line that set the value and the key as written there (grep finds it).
+            file, line = entry["source"].rsplit(":", 1)
+            assert file == doc["script"]
+            assert entry["key_code"] in (built / file).read_text().splitlines()[int(line) - 1], entry
+            assert key_code_matches(entry["key_code"], key), (key, entry["key_code"])
+            assert f"script {entry['source']}, key {entry['key_code']}, {path.relative_to(built)}" in macros
             n += 1
     assert n == len(re.findall(r"^\\newcommand\{\\(?!ScriptBase|PaperMaxOverfullPt)", macros, re.M)) and n > 0
     # The appendix table lists exactly those the hand-written text calls.

@@ -18,12 +18,10 @@ import pytest
 from scipy.special import erf
 
 from adameps import approx, problems, scurves
-from adameps.moments import KINDS as MOMENT_KINDS
 from adameps.moments import moments
-from adameps.montecarlo import moments_mc, update_map
+from adameps.montecarlo import moments_mc
 from adameps.one_step_mc import one_step_mc, sample_updates
 from adameps.optimal_lr import (
-    KINDS,
     VARIANTS,
     eta_star,
     eta_star_limit_large_B,
@@ -39,6 +37,7 @@ from adameps.optimal_lr import (
     surge_condition_exact_mean_field,
     surge_peak,
 )
+from adameps.update_maps import KINDS, update_map
 
 # The grids of the issue, boundaries included exactly.
 A_POS = np.concatenate([[0.0, 1e-300, 1e-12], np.logspace(-8, 8, 97)])
@@ -65,7 +64,7 @@ def _scaled(name, c):
 # ----------------------------------------------------------------- moments
 
 
-@pytest.mark.parametrize("kind", MOMENT_KINDS)
+@pytest.mark.parametrize("kind", KINDS)
 def test_moments_whole_range(kind):
     a, b = np.meshgrid(A_ALL, B_ALL)
     m1, m2 = moments(kind, a, b)
@@ -198,7 +197,7 @@ def test_scurves_invalid(f, x, k, match):
 # ----------------------------------------------------------------- update map and Monte Carlo
 
 
-@pytest.mark.parametrize("kind", MOMENT_KINDS)
+@pytest.mark.parametrize("kind", KINDS)
 def test_update_map_special_values(kind):
     x = np.array([0.0, 1e-300, 2.0, -1e8, np.inf, -np.inf])
     # b = 0 elementwise (not only as a scalar) is sign; x = +-inf is +-1 for finite b
@@ -216,7 +215,7 @@ def test_update_map_special_values(kind):
         update_map(kind, 1.0, [1.0, -1.0])
 
 
-@pytest.mark.parametrize("kind", MOMENT_KINDS)
+@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("a, b", [(0.0, 1e-12), (1e8, 1e-12), (-1e8, 1e12), (0.0, 1e12), (3.0, 1e6)])
 def test_moments_mc_extremes(kind, a, b):
     rng = np.random.default_rng(0)

@@ -6,13 +6,14 @@ import numpy as np
 import pytest
 
 from adameps import theory_inputs as TI
-from adameps import training as T
+from adameps import digits as D
+from adameps import problems as P
 
 
 @pytest.fixture(scope="module")
 def digits():
     pytest.importorskip("sklearn")
-    return T.load_digits_data()
+    return D.load_digits_data()
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +23,7 @@ def small(digits):
 
 def test_softmax_hessian_matches_fd_of_gradient(digits, small):
     X, Y = small
-    m = T.SoftmaxRegression(digits.d_in, digits.n_classes)
+    m = D.SoftmaxRegression(digits.d_in, digits.n_classes)
     theta = 0.1 * np.random.default_rng(0).standard_normal(m.n_params)
     H = TI.softmax_hessian(m, theta, X)
     Hfd = TI.hessian_fd(m, theta, X, Y)
@@ -35,7 +36,7 @@ def test_softmax_hessian_matches_fd_of_gradient(digits, small):
 
 def test_per_example_stats_match_brute_force(digits, small):
     X, Y = small
-    for net in (T.SoftmaxRegression(digits.d_in, 10), T.MLP(digits.d_in, 10, hidden=4)):
+    for net in (D.SoftmaxRegression(digits.d_in, 10), D.MLP(digits.d_in, 10, hidden=4)):
         theta = net.init(0) + 0.05 * np.random.default_rng(1).standard_normal(net.n_params)
         G = np.array([net.loss_and_grad(theta, X[i:i + 1], Y[i:i + 1])[1] for i in range(len(X))])
         g, sigma, live, _ = TI.gradient_stats(net, theta, X, Y)
@@ -50,7 +51,7 @@ def test_mlp_hvp_and_hutchinson_against_exact(digits, small):
     X, Y = small
     X, Y = X[:60], Y[:60]
     y = np.argmax(Y, axis=1)
-    net = T.MLP(digits.d_in, 10, hidden=3)
+    net = D.MLP(digits.d_in, 10, hidden=3)
     theta = net.init(2)
 
     def f(p):  # the same network in torch, for the exact Hessian
@@ -81,10 +82,10 @@ def test_inputs_are_valid_theory_inputs(digits):
     np.linalg.cholesky(inp.H)  # SPD after the ridge
     assert np.all(inp.sigma > 0)
     nq = TI.nqm_inputs(50, noise_scale=2.0, init_seed=3)
-    h = T.nqm_spectrum(50)
-    np.testing.assert_array_equal(nq.g, h * T.nqm_theta0(50, 3))
+    h = P.nqm_spectrum(50)
+    np.testing.assert_array_equal(nq.g, h * P.nqm_theta0(50, 3))
     np.testing.assert_allclose(nq.sigma**2, 2.0 * h)
-    small = T.DigitsData(digits.X_train[:100], digits.Y_train[:100], digits.y_train[:100],
+    small = D.DigitsData(digits.X_train[:100], digits.Y_train[:100], digits.y_train[:100],
                          digits.X_test, digits.Y_test, digits.y_test)
     for method in ("hutchinson", "fd_diag", "fd_full"):
         m = TI.mlp_inputs(small, hidden=3, hessian=method, n_probes=20)
@@ -116,10 +117,10 @@ def test_comparison_metrics():
 
 
 def test_l2_inputs_match_fd_and_log_softmax_stays_positive(digits):
-    small = T.DigitsData(digits.X_train[:80], digits.Y_train[:80], digits.y_train[:80],
+    small = D.DigitsData(digits.X_train[:80], digits.Y_train[:80], digits.y_train[:80],
                          digits.X_test, digits.Y_test, digits.y_test)
     l2 = 1e-2
-    m = T.SoftmaxRegression(small.d_in, 10, l2)
+    m = D.SoftmaxRegression(small.d_in, 10, l2)
     theta = 0.1 * np.random.default_rng(3).standard_normal(m.n_params)
     inp = TI.softmax_inputs(small, theta=theta, l2=l2)
     Hfd = TI.hessian_fd(m, theta, small.X_train, small.Y_train)[np.ix_(inp.live, inp.live)]
@@ -129,9 +130,9 @@ def test_l2_inputs_match_fd_and_log_softmax_stays_positive(digits):
                                atol=1e-15)
     # a 60-logit margin: loss ~ 9 exp(-60) > 0, not rounded to 0
     z = np.array([[60.0] + [0.0] * 9])
-    lp = T._log_softmax(z)
+    lp = D._log_softmax(z)
     assert -lp[0, 0] == pytest.approx(9 * np.exp(-60.0), rel=1e-12)
-    assert T._log_softmax(np.array([[1.0, 1.0]]))[0, 0] == pytest.approx(-np.log(2.0))
+    assert D._log_softmax(np.array([[1.0, 1.0]]))[0, 0] == pytest.approx(-np.log(2.0))
 
 
 def test_predict_matches_optimal_lr_and_reports_negative_curvature(digits):
@@ -148,7 +149,7 @@ def test_predict_matches_optimal_lr_and_reports_negative_curvature(digits):
                                   ol.eta_star(inp.g, inp.H, inp.sigma, 0.0, B, kind="sign"))
     with pytest.raises(ValueError):
         TI.predict(inp, "lion", 1e-3, B)
-    small = T.DigitsData(digits.X_train[:100], digits.Y_train[:100], digits.y_train[:100],
+    small = D.DigitsData(digits.X_train[:100], digits.Y_train[:100], digits.y_train[:100],
                          digits.X_test, digits.Y_test, digits.y_test)
     info = TI.mlp_inputs(small, hidden=3).info
     assert 0 < info["n_negative"] <= info["floored"] <= info["n_live"]

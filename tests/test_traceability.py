@@ -80,6 +80,36 @@ def test_every_figure_links_to_an_existing_script():
             assert (ROOT / script).is_file(), f"\\scriptlink to missing file {script}"
 
 
+def _rules():
+    """The workflow's rules, as Snakemake parses them (with the test configuration)."""
+    from snakemake.api import SnakemakeApi
+    from snakemake.settings.types import ConfigSettings, ResourceSettings, StorageSettings
+
+    with SnakemakeApi() as api:
+        wf = api.workflow(resource_settings=ResourceSettings(), storage_settings=StorageSettings(),
+                          config_settings=ConfigSettings(configfiles=[ROOT / "config/test.yaml"]),
+                          snakefile=ROOT / "Snakefile", workdir=ROOT)
+        return list(wf._workflow.rules)
+
+
+def test_every_figure_caption_names_the_script_of_the_rule_that_draws_it():
+    rules = _rules()
+    checked = 0
+    for p in hand_written_tex():
+        for body in (m.group(1) for m in FIGURE_ENV.finditer(p.read_text())):
+            links = set(re.findall(r"\\scriptlink\{([^}]*)\}", body))
+            for fig in re.findall(r"\\includegraphics(?:\[[^]]*\])?\{([^}]*)\}", body):
+                target = f"figures/{Path(fig).stem}.pdf"
+                producers = [r for r in rules if r.is_producer(target)]
+                assert len(producers) == 1, f"{p.name}: {target} is made by {[r.name for r in producers]}"
+                # A rule's script path is relative to its rules file (rules/*.smk).
+                script = f"src/scripts/{Path(producers[0].script).name}"
+                assert script in links, (f"{p.name}: the caption of {fig} names {sorted(links)}, but rule "
+                                         f"{producers[0].name} draws it with {script}")
+                checked += 1
+    assert checked >= 5
+
+
 def test_every_included_figure_is_built_by_the_dag():
     built = set(dag_figures())
     for p in hand_written_tex():

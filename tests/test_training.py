@@ -5,6 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import training_reference as R
+
+from adameps import digits as D
+from adameps import optimizers as O
+from adameps import problems as P
 from adameps import training as T
 from adameps.lr_fit import fit_optimal_lr
 
@@ -12,7 +17,7 @@ from adameps.lr_fit import fit_optimal_lr
 @pytest.fixture(scope="module")
 def digits():
     pytest.importorskip("sklearn")
-    return T.load_digits_data()
+    return D.load_digits_data()
 
 
 # ---------------------------------------------------------------- optimisers
@@ -25,7 +30,7 @@ def test_adam_matches_torch_step_for_step(eps, beta1, beta2):
     grads = rng.standard_normal((steps, D)) * np.geomspace(1e-3, 10, D)
     p = torch.tensor(theta0.copy(), dtype=torch.float64, requires_grad=True)
     opt_t = torch.optim.Adam([p], lr=lr, betas=(beta1, beta2), eps=eps)
-    ours = T.Adam(eps, beta1, beta2)
+    ours = O.Adam(eps, beta1, beta2)
     theta = theta0.copy()
     state = ours.init(theta)
     for t in range(steps):
@@ -39,19 +44,19 @@ def test_adam_matches_torch_step_for_step(eps, beta1, beta2):
 def test_softsign_sign_sgd_updates():
     g = np.array([-2.0, 0.0, 3e-3, 5.0])
     th = np.zeros(4)
-    T.SoftSignSGD(0.01).step(th, g, {}, 0.5)
+    O.SoftSignSGD(0.01).step(th, g, {}, 0.5)
     np.testing.assert_allclose(th, -0.5 * g / np.sqrt(g * g + 1e-4), rtol=1e-15)
     th = np.zeros(4)
-    T.SoftSignSGD(0.0).step(th, g, {}, 0.5)  # eps = 0 is sign, no 0/0
+    O.SoftSignSGD(0.0).step(th, g, {}, 0.5)  # eps = 0 is sign, no 0/0
     np.testing.assert_array_equal(th, -0.5 * np.sign(g))
     th = np.zeros(4)
-    T.SignSGD().step(th, g, {}, 2.0)
+    O.SignSGD().step(th, g, {}, 2.0)
     np.testing.assert_array_equal(th, -2.0 * np.sign(g))
     th = np.ones(4)
-    T.SGD().step(th, g, {}, 0.1)
+    O.SGD().step(th, g, {}, 0.1)
     np.testing.assert_array_equal(th, 1 - 0.1 * g)
     with pytest.raises(ValueError):
-        T.make_optimizer("lion")
+        O.make_optimizer("lion")
 
 
 # ---------------------------------------------------------------- vectorised == loop
@@ -60,7 +65,7 @@ def test_nqm_vectorised_equals_loop_bitwise(optimizer):
     lrs = T.log_lr_grid(1e-3, 30.0, 6)  # the largest lrs diverge for sgd
     kw = dict(n=40, B=3, optimizer=optimizer, eps=1e-2, steps=60, seeds=[0, 5])
     vec = T.train_nqm(lrs, chunk=7, **kw)  # chunk that does not divide steps
-    ref = T.train_nqm_loop(lrs, **kw)
+    ref = R.train_nqm_loop(lrs, **kw)
     np.testing.assert_array_equal(vec.final_loss, ref.final_loss)
     np.testing.assert_array_equal(vec.diverged, ref.diverged)
     if optimizer == "sgd":
@@ -73,7 +78,7 @@ def test_digits_vectorised_equals_loop(digits, model):
     lrs = T.log_lr_grid(1e-3, 1.0, 4)
     kw = dict(model=model, B=8, eps=1e-3, steps=15, seeds=[0, 1], hidden=6, data=digits)
     vec = T.train_digits(lrs, **kw)
-    ref = T.train_digits_loop(lrs, **kw)
+    ref = R.train_digits_loop(lrs, **kw)
     np.testing.assert_allclose(vec.final_loss, ref.final_loss, rtol=1e-12)
 
 
@@ -129,8 +134,8 @@ def test_sgd_one_step_nqm_matches_one_step_theory():
     on a 0.19-spaced grid).
     """
     n, c = 200, 1.0
-    h = T.nqm_spectrum(n)
-    theta0 = T.nqm_theta0(n, 0)
+    h = P.nqm_spectrum(n)
+    theta0 = P.nqm_theta0(n, 0)
     g, sigma = h * theta0, np.sqrt(c * h)
     seeds = np.arange(64)
     for B in (1.0, 10.0, 1000.0):
@@ -151,8 +156,8 @@ def test_sgd_multi_step_nqm_keeps_the_trend_not_the_value():
     increase and agreement within a factor 2.
     """
     n = 200
-    h = T.nqm_spectrum(n)
-    g, sigma = h * T.nqm_theta0(n, 0), np.sqrt(h)
+    h = P.nqm_spectrum(n)
+    g, sigma = h * P.nqm_theta0(n, 0), np.sqrt(h)
     meas = []
     for B in (1.0, 10.0, 100.0):
         pred = _eta_sgd(g, h, sigma, B)
@@ -175,8 +180,8 @@ def test_signsgd_one_step_nqm_matches_sign_theory():
     from scipy.special import erf
 
     n = 200
-    h = T.nqm_spectrum(n)
-    g, sigma = h * T.nqm_theta0(n, 0), np.sqrt(h)
+    h = P.nqm_spectrum(n)
+    g, sigma = h * P.nqm_theta0(n, 0), np.sqrt(h)
     for B in (1.0, 30.0, 1000.0):
         m1 = erf(g * np.sqrt(B) / sigma / np.sqrt(2.0))
         pred = m1 @ g / (m1 @ (h * m1) + np.sum((1 - m1**2) * h))
@@ -194,7 +199,7 @@ def test_adam_first_step_is_g_over_abs_g_plus_eps(eps):
     not softsign x/sqrt(x^2+b^2), is the one that describes step 1."""
     g = np.random.default_rng(0).standard_normal(50)
     theta = np.zeros(50)
-    opt = T.Adam(eps, 0.9, 0.999)
+    opt = O.Adam(eps, 0.9, 0.999)
     opt.step(theta, g.copy(), opt.init(theta), 0.1)
     np.testing.assert_allclose(theta, -0.1 * g / (np.abs(g) + eps), rtol=1e-12)
 
@@ -223,7 +228,7 @@ def test_adam_atan2_first_step_and_scale_invariance():
     is scaled by a constant (no eps to break the invariance)."""
     g = np.random.default_rng(1).standard_normal((3, 40))
     th = np.zeros(40)
-    opt = T.make_optimizer("atan2", None, 0.9, 0.999)
+    opt = O.make_optimizer("atan2", None, 0.9, 0.999)
     opt.step(th, g[0].copy(), opt.init(th), 0.1)
     np.testing.assert_allclose(th, -0.1 * np.pi / 4 * np.sign(g[0]), rtol=1e-12)
     a, b = np.zeros(40), np.zeros(40)

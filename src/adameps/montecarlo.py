@@ -1,5 +1,7 @@
 r"""Monte Carlo estimates of the update-map moments (an independent check of :mod:`adameps.moments`).
 
+The maps :math:`\varphi` are those of :mod:`adameps.update_maps`.
+
 For :math:`z_i \sim N(0,1)`, :math:`i = 1..n`, with antithetic pairs :math:`(z_i, -z_i)`
 (which keeps the estimators unbiased; the pair average is the sampling unit, so the
 standard error is computed from the :math:`n/2` pair means),
@@ -14,50 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .moments import KINDS
+from adameps.update_maps import check_kind, update_map
 
-__all__ = ["update_map", "moments_mc"]
-
-
-_FORMS = {
-    "softsign": lambda x, b: x / np.hypot(x, b),
-    "clip": lambda x, b: np.clip(x / b, -1.0, 1.0),
-    "adam": lambda x, b: x / (np.abs(x) + b),
-}
-
-
-def update_map(kind, x, b):
-    r"""The update map :math:`\varphi(x; b)` of ``kind`` (vectorised over ``x`` and ``b``; ``b >= 0``).
-
-    sign: :math:`\operatorname{sign}(x)`; softsign: :math:`x/\sqrt{x^2+b^2}`;
-    clip: :math:`\operatorname{clip}(x/b,-1,1)`; adam: :math:`x/(|x|+b)`.
-    Where ``b = 0`` every kind gives sign (their common limit), and :math:`x = \pm\infty`
-    with finite ``b`` gives :math:`\pm1`.  ``ValueError`` for an unknown ``kind``, NaN ``x``
-    or ``b``, negative ``b``, or ``x`` and ``b`` both infinite.
-    """
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}, got kind={kind!r}")
-    x = np.asarray(x, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    if np.isnan(x).any():
-        raise ValueError("x must not be NaN, got x=nan")
-    bad = np.isnan(b) | (b < 0)
-    if bad.any():
-        raise ValueError(f"b must be >= 0 and not NaN, got b={float(b[bad].flat[0])!r}")
-    if kind == "sign":
-        return np.sign(x)
-    form = _FORMS[kind]
-    if b.ndim == 0 and 0 < b and np.isfinite(x).all():
-        return form(x, b)  # the common case: no special values
-    x, b = np.broadcast_arrays(x, b)
-    if (np.isinf(x) & np.isinf(b)).any():
-        raise ValueError("x and b are both infinite: the update map has no limit there")
-    # The formulas would form 0/0 at x = b = 0 (softsign, adam), x/0 (clip) and inf/inf at
-    # x = +-inf; those points take the limits above instead.
-    out = np.array(np.sign(x), dtype=np.float64)
-    regular = (b > 0) & np.isfinite(x)
-    out[regular] = form(x[regular], b[regular])
-    return out[()] if out.ndim == 0 else out
+__all__ = ["moments_mc"]
 
 
 def moments_mc(kind, a, b, n, rng):
@@ -66,7 +27,7 @@ def moments_mc(kind, a, b, n, rng):
     Parameters
     ----------
     kind : str
-        One of ``KINDS``.
+        One of :data:`adameps.update_maps.KINDS`.
     a, b : float
         Scalars (``b > 0`` for every kind but sign).
     n : int
@@ -74,8 +35,7 @@ def moments_mc(kind, a, b, n, rng):
     rng : numpy.random.Generator
         Source of the draws, so results are reproducible.
     """
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}, got kind={kind!r}")
+    check_kind(kind)
     a = float(a)
     b = float(b)
     if np.isnan(a):

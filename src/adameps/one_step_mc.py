@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from adameps.montecarlo import update_map
-from adameps.optimal_lr import _check_B, _check_eps, _check_kind
+from adameps.optimal_lr import _check_B, _check_eps
 from adameps.problems import validate_g_sigma, validate_problem_arrays
+from adameps.update_maps import check_kind, update_map
 
 __all__ = ["OneStepMC", "sample_updates", "one_step_mc"]
 
@@ -35,7 +35,7 @@ def sample_updates(g, sigma, eps, B, K, rng, kind="softsign"):
     Bv, _ = _check_B(B)
     if Bv.size != 1:
         raise ValueError(f"B must be a scalar for sample_updates, got {Bv.size} values")
-    kind = _check_kind(kind)
+    kind = check_kind(kind)
     if int(K) < 1:
         raise ValueError(f"K must be >= 1, got K={K!r}")
     rng = np.random.default_rng(rng)
@@ -83,7 +83,7 @@ def one_step_mc(g, H, sigma, eps, B, kind="softsign", K=100_000, seed=0,
     Bv, _ = _check_B(B)
     if Bv.size != 1:
         raise ValueError(f"B must be a scalar for one_step_mc, got {Bv.size} values")
-    kind = _check_kind(kind)
+    kind = check_kind(kind)
     K = int(K)
     if K < 2:
         raise ValueError(f"K must be >= 2, got {K!r}")

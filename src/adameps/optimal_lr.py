@@ -28,11 +28,10 @@ import numpy as np
 from scipy.optimize import brentq, minimize_scalar
 
 from adameps.moments import moments
-from adameps.montecarlo import update_map
+from adameps.update_maps import KINDS, check_kind, update_map
 from adameps.problems import validate_g_sigma, validate_problem_arrays
 
 __all__ = [
-    "KINDS",
     "VARIANTS",
     "DEFAULT_KAPPA2",
     "eta_star",
@@ -43,6 +42,7 @@ __all__ = [
     "kappa2_best_fit",
     "surge_peak",
     "mean_field_peak",
+    "mean_field_terms",
     "post_surge_condition",
     "surge_condition_exact_mean_field",
     "eta_star_limit_large_eps",
@@ -58,7 +58,6 @@ __all__ = [
     "sqrt_rule_log_deviation",
 ]
 
-KINDS = ("softsign", "sign", "clip", "adam")
 VARIANTS = ("2024", "2025")
 # Default kappa^2 average for the 2024 mean field.  "small_B_exact" makes the
 # B -> 0 asymptote exact.  The pipeline measures every kappa2_choices entry
@@ -95,17 +94,22 @@ def _check_B(B):
     return arr.ravel(), arr.shape
 
 
-def _check_kind(kind):
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
-    return kind
-
-
 def _check_variant(variant):
     variant = str(variant)
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
     return variant
+
+
+def _check_real(name, value, minimum=0.0, inclusive=True):
+    """A real scalar ``> minimum`` (``>= minimum`` if ``inclusive``) and finite, or ValueError naming it."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a real number, got {name}={value!r}") from None
+    if not np.isfinite(v) or (v < minimum if inclusive else v <= minimum) or np.iscomplexobj(value):
+        raise ValueError(f"{name} must be finite and {'>=' if inclusive else '>'} {minimum:g}, got {name}={value!r}")
+    return v
 
 
 def _check_kappa2(kappa2):
@@ -119,6 +123,13 @@ def _check_kappa2(kappa2):
 
 
 # ---------------------------------------------------------------- exact
+# Where every b_i / (1 + |a_i|) exceeds this, eta_star / eps equals its eps -> inf limit, eta_star_sgd,
+# to double precision (the relative corrections are O((1 + |a|)/b) for adam, O(((1 + |a|)/b)^2) for
+# softsign and clip), while the moments, of order 1/b and 1/b^2, lose precision and underflow
+# (m2 ~ 1e-400 at eps = 1e200): there eta_star is eps * eta_star_sgd.
+_LARGE_EPS_B = 1e17
+
+
 def _eta_star_core(g, H, hdiag, sigma, eps, Bv, kind):
     sqB = np.sqrt(Bv)[:, None]
     a = g * sqB / sigma
@@ -128,7 +139,14 @@ def _eta_star_core(g, H, hdiag, sigma, eps, Bv, kind):
     # Variance cannot be negative; clip rounding when m2 ~ m1^2 (B -> inf).
     var = np.maximum(m2 - m1 * m1, 0.0)
     den = np.einsum("bi,bi->b", m1 @ H, m1) + var @ hdiag
-    return num / den
+    with np.errstate(divide="ignore", invalid="ignore"):
+        eta = num / den
+    if kind != "sign":
+        huge = np.all(b >= _LARGE_EPS_B * (1.0 + np.abs(a)), axis=1)
+        if huge.any():
+            noise = np.sum(sigma**2 * hdiag)
+            eta[huge] = eps * ((g @ g) / (g @ H @ g + noise / Bv[huge]))
+    return eta
 
 
 def eta_star(g, H, sigma, eps, B, kind="softsign"):
@@ -141,7 +159,7 @@ def eta_star(g, H, sigma, eps, B, kind="softsign"):
     g, H, sigma = validate_problem_arrays(g, H, sigma)
     eps = _check_eps(eps)
     Bv, shape = _check_B(B)
-    kind = _check_kind(kind)
+    kind = check_kind(kind)
     return _eta_star_core(g, H, np.diag(H).copy(), sigma, eps, Bv, kind).reshape(shape)
 
 
@@ -260,7 +278,7 @@ def eta_star_limit_large_B(g, H, eps, kind="softsign"):
     """
     g, H, _ = validate_problem_arrays(g, H, np.ones(np.size(g)))
     eps = _check_eps(eps)
-    kind = _check_kind(kind)
+    kind = check_kind(kind)
     # phi(g; eps) without noise: the B -> inf limit of m1 (and m2 = m1^2).
     u = update_map(kind, g, eps)
     num = u @ g
@@ -271,10 +289,14 @@ def eta_star_limit_large_B(g, H, eps, kind="softsign"):
 def _u_kappa2(g, sigma, eps):
     d = g * g + eps * eps
     if np.any(d == 0):
-        raise ValueError(
-            "mean field needs g_i^2 + eps^2 > 0 for every coordinate "
-            "(eps = 0 with some g_i = 0 makes kappa_i^2 infinite)"
-        )
+        # g_i^2 + eps^2 underflows below |g_i|, eps ~ 1e-162: take sqrt(g^2 + eps^2) without squaring.
+        r = np.hypot(g, eps)
+        if np.any(r == 0):
+            raise ValueError(
+                "mean field needs g_i^2 + eps^2 > 0 for every coordinate "
+                "(eps = 0 with some g_i = 0 makes kappa_i^2 infinite)"
+            )
+        return g / r, (sigma / r) ** 2
     return g / np.sqrt(d), sigma**2 / d
 
 
@@ -313,6 +335,14 @@ def kappa2_choices(g, sigma, eps):
     if np.sum(w) > 0:
         out["ug_weighted"] = float(np.sum(w * k2) / np.sum(w))
         out["small_B_exact"] = float((np.sum(w) / np.sum(g * g / sigma)) ** 2)
+    elif np.any(g):
+        # g != 0, but every u_i g_i underflowed (|g| below about 1e-154): divide g by its largest
+        # |g_i| first; the ratios do not change (small_B_exact scales back by c).
+        c = np.max(np.abs(g))
+        gs = g / c
+        ws = u * gs
+        out["ug_weighted"] = float(np.sum(ws * k2) / np.sum(ws))
+        out["small_B_exact"] = float((np.sum(ws) / (c * np.sum(gs * gs / sigma))) ** 2)
     return out
 
 
@@ -320,7 +350,7 @@ def _default_kappa2(g, sigma, eps, variant):
     choices = kappa2_choices(g, sigma, eps)
     name = "ratio_of_sums" if variant == "2025" else DEFAULT_KAPPA2
     if name not in choices:
-        raise ValueError("default kappa2 is undefined when g = 0; pass kappa2")
+        raise ValueError("default kappa2 is undefined when g = 0 (every g_i = 0); pass kappa2")
     return choices[name]
 
 
@@ -398,6 +428,24 @@ def kappa2_best_fit(g, H, sigma, eps, B):
     return float(np.exp(res.x if res.fun <= vals[i] else grid[i]))
 
 
+def mean_field_terms(g, H, sigma, eps):
+    r"""The mean field's ``(S, P, T)``: :math:`S = u^\top g`, :math:`P = u^\top H u`, :math:`T = \operatorname{tr} H`.
+
+    Here :math:`u_i = g_i/\sqrt{g_i^2+\epsilon^2}` (:func:`adameps.update_maps.softsign` of the
+    noiseless gradient).  The post's surge condition is :math:`P > T`, the exact mean-field
+    one :math:`P > 2T`.
+
+    Examples
+    --------
+    >>> S, P, T = mean_field_terms([1.0, 1.0], [[1.0, 0.8], [0.8, 1.0]], [1.0, 1.0], 0.0)
+    >>> round(P / T, 6)
+    1.8
+    """
+    g, H, sigma = validate_problem_arrays(g, H, sigma)
+    S, P, T = _mf_SPT(g, H, sigma, _check_eps(eps))
+    return float(S), float(P), float(T)
+
+
 def post_surge_condition(g, H, sigma, eps):
     """The post's surge condition ``u^T H u > tr H`` (necessary, not sufficient)."""
     g, H, sigma = validate_problem_arrays(g, H, sigma)
@@ -456,7 +504,10 @@ def surge_peak(g, H, sigma, eps, kind="softsign", rtol=1e-7, points_per_decade=6
     """
     g, H, sigma = validate_problem_arrays(g, H, sigma)
     eps = _check_eps(eps)
-    kind = _check_kind(kind)
+    kind = check_kind(kind)
+    rtol = _check_real("rtol", rtol)
+    points_per_decade = _check_real("points_per_decade", points_per_decade, inclusive=False)
+    xatol = _check_real("xatol", xatol, inclusive=False)
     hdiag = np.diag(H).copy()
     if not np.any(g):
         return None

@@ -19,6 +19,9 @@ __all__ = [
     "Problem",
     "validate_problem_arrays",
     "validate_g_sigma",
+    "seeded_rng",
+    "nqm_spectrum",
+    "nqm_theta0",
     "nqm",
     "dense_powerlaw",
     "low_rank_dominated",
@@ -165,6 +168,46 @@ def _haar_orthogonal(n, rng):
     # Haar distributed (Mezzadri 2007); without the sign fix it is not.
     q, r = np.linalg.qr(rng.standard_normal((n, n)))
     return q * np.sign(np.diag(r))
+
+
+NQM_INIT_STREAM = 0x494E49  # "INI": SeedSequence stream id of the NQM initial point
+
+
+def seeded_rng(seed, stream):
+    """The generator of one use of a seed: ``default_rng(SeedSequence([seed, stream]))``.
+
+    Each use of a seed (the NQM's initial point, its gradient noise, the network's initial
+    weights, the minibatch indices) has its own constant ``stream``, so the draws of one use
+    never depend on how many draws another made.
+
+    Examples
+    --------
+    >>> float(seeded_rng(0, NQM_INIT_STREAM).standard_normal()) == float(nqm_theta0(1)[0])
+    True
+    """
+    return np.random.default_rng(np.random.SeedSequence([int(seed), int(stream)]))
+
+
+def nqm_spectrum(n):
+    """NQM Hessian diagonal ``h_i = 1/i``, ``i = 1..n``.
+
+    Examples
+    --------
+    >>> nqm_spectrum(4)
+    array([1.        , 0.5       , 0.33333333, 0.25      ])
+    """
+    return 1.0 / np.arange(1, int(n) + 1, dtype=float)
+
+
+def nqm_theta0(n, init_seed=0):
+    """NQM initial point ``theta0 ~ N(0, I_n)`` from ``seeded_rng(init_seed, NQM_INIT_STREAM)``.
+
+    Examples
+    --------
+    >>> nqm_theta0(3).shape
+    (3,)
+    """
+    return seeded_rng(init_seed, NQM_INIT_STREAM).standard_normal(int(n))
 
 
 def nqm(n, noise_scale=1.0, grad_scale=1.0, seed=0):

@@ -41,10 +41,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.stats import rankdata
+from scipy.stats import spearmanr
 
 from adameps import optimal_lr as ol
-from adameps.training import MLP, SoftmaxRegression, _log_softmax, nqm_spectrum, nqm_theta0
+from adameps.digits import MLP, SoftmaxRegression, _log_softmax
+from adameps.problems import nqm_spectrum, nqm_theta0
 
 __all__ = [
     "TheoryInputs",
@@ -293,13 +294,20 @@ def normalised_log_ratio(eta_meas, eta_pred):
 
 
 def spearman(x, y):
-    """Spearman rank correlation (average ranks for ties); ``nan`` if either input is constant."""
-    rx = rankdata(np.asarray(x, float))
-    ry = rankdata(np.asarray(y, float))
-    rx -= rx.mean()
-    ry -= ry.mean()
-    den = np.sqrt(np.sum(rx * rx) * np.sum(ry * ry))
-    return float(np.sum(rx * ry) / den) if den > 0 else float("nan")
+    """Spearman rank correlation (average ranks for ties); ``nan`` if either input is constant.
+
+    ``scipy.stats.spearmanr``, except that a constant input gives ``nan`` without its
+    ``ConstantInputWarning`` (a flat measured curve is a result here, not a data error).
+
+    Examples
+    --------
+    >>> spearman([1, 2, 3, 4], [1, 4, 9, 16]), spearman([1, 2, 3], [3, 1, 2])
+    (1.0, -0.5)
+    """
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if np.ptp(x) == 0 or np.ptp(y) == 0:
+        return float("nan")
+    return float(spearmanr(x, y).statistic)
 
 
 def find_surge(B, eta, log_se=None, nsig=2.0, rtol=0.0):

@@ -14,7 +14,9 @@ Results format (``results/<namespace>.json``)::
       "values": {                           # named scalars, each one becomes a macro
         "softsign_max_abs_error": {
           "value": 0.0123, "fmt": "sig", "digits": 3,
-          "description": "max over x of |x/sqrt(x^2+pi/4) - erf(x)|"
+          "description": "max over x of |x/sqrt(x^2+pi/4) - erf(x)|",
+          "source": "src/scripts/scurves.py:30",      # the line that set it
+          "key_code": "f\"{kind}_max_abs_error\""   # its key as the code writes it (grep for it)
         }
       }
     }
@@ -22,11 +24,29 @@ Results format (``results/<namespace>.json``)::
 Arrays (curves, grids) go in a sibling ``.npz`` written by :func:`write_npz`.
 Every writer writes to a temporary file in the target directory and renames it
 into place, so an interrupted job never leaves a half-written output behind.
+
+Every script reads an intermediate through one of the readers here (:func:`read_json`,
+:func:`read_results`, :func:`read_npz`, :func:`read_csv`), and each reader checks the file
+against what its producer promised, so that a file damaged after it was written (a full disk,
+a killed copy, a truncation) stops the build with a message naming the file instead of silently
+drawing a figure from part of it:
+
+- JSON: it parses, and has the keys the consumer reads;
+- ``.npz``: the zip's central directory and every member's CRC-32 (a truncated or altered
+  file fails both), and a missing array names the file;
+- CSV: nothing checks a CSV truncated at a line boundary except its length, so its producer
+  records the data rows and the sha256 (:func:`csv_record`) in the JSON written beside it and
+  :func:`read_csv` checks both.
 """
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import csv
+import functools
+import hashlib
+import inspect
 import io
 import json
 import logging
@@ -34,6 +54,7 @@ import os
 import sys
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import matplotlib
@@ -105,10 +126,56 @@ def write_bytes(path, data: bytes) -> None:
         tmp.write_bytes(data)
 
 
+@functools.lru_cache(maxsize=None)
+def _parsed(filename: str):
+    """The AST of a script, with each node's parent, for :func:`_call_site`."""
+    text = Path(filename).read_text()
+    tree = ast.parse(text)
+    for node in ast.walk(tree):
+        for child in ast.iter_child_nodes(node):
+            child.parent = node
+    return text, tree
+
+
+def _call_site() -> tuple[str, str | None]:
+    """``("script:line", key code)`` of the first caller outside this file: where a value is set.
+
+    The key code is the expression that names the value as the script writes it (a string or an
+    f-string, e.g. ``f"{K}_hessian_negative_fraction"``): the first argument of ``Values.add``, the
+    subscript of ``values[...] = value(...)`` or the dict key of ``{"...": value(...)}``.  Python
+    3.11's instruction positions locate the call exactly, also in a multi-line statement."""
+    frame = sys._getframe(1)
+    while frame.f_code.co_filename == __file__:
+        frame = frame.f_back
+    filename = frame.f_code.co_filename
+    pos = inspect.getframeinfo(frame).positions
+    where = f"{script_path(filename)}:{pos.lineno}"
+    try:
+        text, tree = _parsed(filename)
+    except (OSError, SyntaxError):
+        return where, None
+    call = next((n for n in ast.walk(tree) if isinstance(n, ast.Call) and n.lineno == pos.lineno
+                 and n.col_offset == pos.col_offset), None)
+    if call is None:
+        return where, None
+    parent = getattr(call, "parent", None)
+    if isinstance(parent, ast.Assign) and isinstance(parent.targets[0], ast.Subscript):
+        node = parent.targets[0].slice
+    elif isinstance(parent, ast.Dict):
+        node = parent.keys[parent.values.index(call)]
+    elif call.args:
+        node = call.args[0]
+    else:
+        return where, None
+    return where, ast.get_source_segment(text, node)
+
+
 def value(v, description: str, fmt: str = "sig", digits: int = 3) -> dict:
-    """One named scalar of a results file (see the module docstring)."""
+    """One named scalar of a results file (see the module docstring), with the line that set it."""
     v = float(v) if not isinstance(v, int) else v
-    return {"value": v, "fmt": fmt, "digits": digits, "description": description}
+    source, key_code = _call_site()
+    return {"value": v, "fmt": fmt, "digits": digits, "description": description, "source": source,
+            "key_code": key_code}
 
 
 class Values(dict):
@@ -149,20 +216,124 @@ def write_results(path, *, namespace: str, snakemake, script: str, values: dict,
     write_bytes(path, (json.dumps(doc, indent=2, sort_keys=True, allow_nan=False) + "\n").encode())
 
 
-def read_results(path) -> dict:
-    doc = json.loads(Path(path).read_text())
-    if doc.get("format") != RESULTS_FORMAT:
-        raise ValueError(f"{path}: not a results file of format {RESULTS_FORMAT!r}")
+class CorruptInput(ValueError):
+    """An intermediate file is damaged or is not what its producer promised."""
+
+    def __init__(self, path, why: str):
+        self.path = str(path)
+        super().__init__(f"{path}: {why}. The file is damaged or incomplete (a full disk? a killed copy?): "
+                         f"delete it (rm {path}) and rerun; the rule that writes it rebuilds it.")
+
+
+class Doc(dict):
+    """A parsed JSON document that remembers its file, so a missing key names the file."""
+
+    def __init__(self, path, data: dict):
+        super().__init__(data)
+        self.path = str(path)
+
+    def __missing__(self, key):
+        raise CorruptInput(self.path, f"has no key {key!r} (its keys: {', '.join(map(str, self))})")
+
+
+def read_json(path, keys=()) -> Doc:
+    """The JSON object at ``path``; :class:`CorruptInput` naming the file if it does not parse, is not
+    an object, or lacks one of ``keys``."""
+    try:
+        data = json.loads(Path(path).read_bytes())
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise CorruptInput(path, f"is not valid JSON ({e})") from None
+    if not isinstance(data, dict):
+        raise CorruptInput(path, f"holds a JSON {type(data).__name__}, not an object")
+    doc = Doc(path, data)
+    for key in keys:
+        doc[key]  # noqa: B018  (raises CorruptInput naming the file)
     return doc
+
+
+def read_results(path) -> Doc:
+    """A results file (format above): valid JSON with a ``values`` entry per named scalar."""
+    doc = read_json(path, keys=("format", "namespace", "rule", "script", "values"))
+    if doc["format"] != RESULTS_FORMAT:
+        raise CorruptInput(path, f"is not a results file of format {RESULTS_FORMAT!r}")
+    for key, entry in doc["values"].items():
+        if not isinstance(entry, dict) or not {"value", "fmt", "digits", "description"} <= entry.keys():
+            raise CorruptInput(path, f"value {key!r} lacks one of value, fmt, digits, description")
+    return doc
+
+
+class Arrays(dict):
+    """The arrays of one ``.npz``; a missing array names the file."""
+
+    def __init__(self, path, data: dict):
+        super().__init__(data)
+        self.path = str(path)
+
+    def __missing__(self, key):
+        raise CorruptInput(self.path, f"has no array {key!r} (its arrays: {', '.join(sorted(self))})")
+
+
+def read_npz(path, keys=()) -> Arrays:
+    """Every array of the ``.npz`` at ``path``, read now (so every member's CRC-32 is checked);
+    :class:`CorruptInput` naming the file if it is no readable zip of arrays or lacks one of ``keys``."""
+    try:
+        with np.load(path, allow_pickle=False) as d:
+            data = {k: d[k] for k in d.files}
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as e:
+        raise CorruptInput(path, f"is not a readable .npz ({type(e).__name__}: {e})") from None
+    arrays = Arrays(path, data)
+    for key in keys:
+        arrays[key]  # noqa: B018  (raises CorruptInput naming the file)
+    return arrays
+
+
+def read_pdf(path) -> bytes:
+    """The bytes of the PDF at ``path``; :class:`CorruptInput` naming the file unless it starts with
+    ``%PDF-`` and ends with an ``%%EOF`` marker (a truncated PDF loses its trailer)."""
+    data = Path(path).read_bytes()
+    if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-1024:]:
+        raise CorruptInput(path, "is not a complete PDF (no %PDF- header or no %%EOF trailer)")
+    return data
+
+
+def csv_record(data: bytes) -> dict:
+    """What a CSV's producer records beside it (in its JSON) for :func:`read_csv` to check:
+    the number of data rows (lines after the header) and the sha256 of the bytes."""
+    return {"rows": data.count(b"\n") - 1, "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def read_csv(path, record: dict, recorded_in) -> list[dict]:
+    """The rows of the CSV at ``path`` (one dict per data row), checked against ``record``
+    (:func:`csv_record` of the bytes its producer wrote, stored in ``recorded_in``):
+    :class:`CorruptInput` naming the file on a different length, a different hash, a last line
+    without its newline, or a row whose fields do not match the header."""
+    data = Path(path).read_bytes()
+    got = csv_record(data)
+    if not data.endswith(b"\n"):
+        raise CorruptInput(path, "ends in the middle of a line")
+    if got["rows"] != record["rows"]:
+        raise CorruptInput(path, f"has {got['rows']} data rows; its producer wrote {record['rows']} "
+                                 f"(recorded in {recorded_in})")
+    if got["sha256"] != record["sha256"]:
+        raise CorruptInput(path, f"differs from what its producer wrote (sha256 recorded in {recorded_in})")
+    try:
+        reader = csv.DictReader(io.StringIO(data.decode()), strict=True)
+        rows = list(reader)
+    except (UnicodeDecodeError, csv.Error) as e:
+        raise CorruptInput(path, f"is not valid CSV ({e})") from None
+    for i, row in enumerate(rows, start=2):
+        if None in row or None in row.values():
+            raise CorruptInput(path, f"line {i} does not have the header's {len(reader.fieldnames)} fields")
+    return rows
 
 
 def macro_ref(doc: dict, key: str) -> str:
     """``\\NamespaceKey``: the macro rule `numbers` defines for value ``key`` of results ``doc``,
     for generated tables to cite; KeyError if the results file has no such value."""
-    from adameps.numbers import macro_name
+    from adameps.pipeline.numbers import macro_name
 
     if key not in doc["values"]:
-        raise KeyError(f"results namespace {doc['namespace']!r} has no value {key!r}")
+        raise KeyError(f"{getattr(doc, 'path', 'results')} (namespace {doc['namespace']!r}) has no value {key!r}")
     return "\\" + macro_name(doc["namespace"], key)
 
 
@@ -170,7 +341,7 @@ def read_macros(paths) -> list[dict]:
     """Every named value of the results files at ``paths`` as one macro each: ``name``, formatted
     ``body``, ``description`` and its source (``path``, ``namespace``, ``key``, ``rule``, ``script``),
     ordered by file, then key, so the output does not depend on the order of ``paths``."""
-    from adameps.numbers import format_number, macro_name
+    from adameps.pipeline.numbers import format_number, macro_name
 
     macros, seen = [], {}
     for path in sorted(paths):
@@ -183,7 +354,8 @@ def read_macros(paths) -> list[dict]:
             seen[name] = f"{path}:{key}"
             macros.append({"name": name, "body": format_number(entry["value"], entry["fmt"], entry["digits"]),
                            "description": entry["description"], "path": str(path), "namespace": doc["namespace"],
-                           "key": key, "rule": doc["rule"], "script": doc["script"]})
+                           "key": key, "rule": doc["rule"], "script": doc["script"],
+                           "source": entry.get("source", doc["script"]), "key_code": entry.get("key_code")})
     return macros
 
 

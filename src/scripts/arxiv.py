@@ -1,17 +1,15 @@
 """Rule `arxiv`: an arXiv-ready source bundle that compiles with pdflatex alone.
 
 Layout inside the tarball: paper.tex (graphics path pointed at figures/), sections/*.tex,
-generated/*.tex, figures/*.pdf and paper.bbl (so arXiv needs no BibTeX run). Members are
-sorted with fixed owner, mode and mtime, so the tarball is byte-reproducible.
+generated/*.tex, figures/*.pdf and paper.bbl (so arXiv needs no BibTeX run). Built by
+adameps.pipeline.archive.tar_gz_bytes: byte-reproducible, the same on Python 3.11-3.13.
 """
 
 from pathlib import Path
 
 import _common
 
-import gzip
-import io
-import tarfile
+from adameps.pipeline.archive import tar_gz_bytes
 
 log = _common.setup(snakemake)
 inp = snakemake.input
@@ -28,17 +26,11 @@ for path in inp.tex:
 for path in inp.generated:
     members[f"generated/{Path(path).name}"] = Path(path).read_bytes()
 for path in inp.figures:
-    members[f"figures/{Path(path).name}"] = Path(path).read_bytes()
+    members[f"figures/{Path(path).name}"] = _common.read_pdf(path)
 members["paper.bbl"] = Path(inp.bbl).read_bytes()
 
-raw = io.BytesIO()
-with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
-    for name in sorted(members):
-        info = tarfile.TarInfo(name)
-        info.size, info.mode, info.mtime = len(members[name]), 0o644, int(snakemake.params.mtime)
-        info.uid = info.gid = 0
-        info.uname = info.gname = ""
-        tar.addfile(info, io.BytesIO(members[name]))
-        log.info("%s (%d bytes)", name, len(members[name]))
-# gzip with mtime 0 and no file name in the header: same bytes on every build.
-_common.write_bytes(snakemake.output[0], gzip.compress(raw.getvalue(), compresslevel=9, mtime=0))
+for name in sorted(members):
+    log.info("%s (%d bytes)", name, len(members[name]))
+# Sorted members with fixed owner, mode and mtime, gzip with a fixed header: the same bytes on
+# every build and every Python version (adameps.pipeline.archive says why not gzip.compress).
+_common.write_bytes(snakemake.output[0], tar_gz_bytes(members, int(snakemake.params.mtime)))

@@ -145,8 +145,8 @@ log.info("kappa2 choices by median error: %s", ranked)
 
 # Question 2/3: the surge at a few eps values, for the table.
 for k, e in enumerate(p.table_eps):
-    u = g / np.sqrt(g * g + e * e)
-    P_over_T = float(u @ H @ u / np.trace(H))
+    _, P, T = ol.mean_field_terms(g, H, sigma, e)
+    P_over_T = P / T
     peak, mf_peak = ol.surge_peak(g, H, sigma, e), ol.mean_field_peak(g, H, sigma, e)
     s_k = ol.surge_strength(g, H, sigma, e)
     v(f"t{k}_eps", e, f"eps of table row {k}", "sci", 1)
@@ -181,9 +181,9 @@ v("without_post_strength", float(strength[against].max()) if against.any() else 
   "largest exact surge strength at an eps of the sweep where u^T H u <= tr H (0: none)")
 if against.any():
     k = int(np.flatnonzero(against)[np.argmax(strength[against])])
-    u = g / np.sqrt(g * g + eps[k] ** 2)
+    _, P, T = ol.mean_field_terms(g, H, sigma, eps[k])
     v("without_post_eps", eps[k], "its eps", "sci", 2)
-    v("without_post_p_over_t", float(u @ H @ u / np.trace(H)), "u^T H u / tr H at that eps")
+    v("without_post_p_over_t", P / T, "u^T H u / tr H at that eps")
 
 # Where in eps the exact surge exceeds the threshold, by root finding on eps (adameps.surge.surge_windows),
 # and its strongest point refined by bounded Brent: not read off the eps grid.

@@ -12,8 +12,7 @@ plotting.use_style()
 families = snakemake.params.families
 data = {}
 for family, path in zip(families, snakemake.input.npz):
-    with np.load(path) as d:
-        data[family] = {k: d[k] for k in d.files}
+    data[family] = _common.read_npz(path)
 
 fig, axes = plt.subplots(1, len(families), figsize=plotting.figsize(1.0, 0.34), layout="constrained")
 for ax, family in zip(np.atleast_1d(axes), families):

@@ -11,8 +11,7 @@ from adameps import plotting, problems
 _common.setup(snakemake)
 plotting.use_style()
 families = snakemake.params.families
-with np.load(snakemake.input.npz) as d:
-    data = {k: d[k] for k in d.files}
+data = _common.read_npz(snakemake.input.npz)
 
 fig, axes = plt.subplots(1, len(families), figsize=plotting.figsize(1.0, 0.34), layout="constrained",
                          sharey=True)

@@ -16,9 +16,9 @@ TITLES = {
     "m2_clip": r"$m_2$, clip",
     "m2_post": r"$m_2$, post",
 }
-with np.load(snakemake.input.npz) as d:
-    a, b = d["a"], d["b"]
-    errors = {name: d[f"err_{name}"] for name in TITLES}
+d = _common.read_npz(snakemake.input.npz)
+a, b = d["a"], d["b"]
+errors = {name: d[f"err_{name}"] for name in TITLES}
 
 fig, axes = plt.subplots(1, len(errors), figsize=plotting.figsize(1.0, 0.30), sharey=True, layout="constrained")
 plotting.plot_error_maps(fig, axes, a, b, errors, TITLES)

@@ -9,9 +9,9 @@ from adameps import plotting, scurves
 
 _common.setup(snakemake)
 plotting.use_style()
-with np.load(snakemake.input.npz) as d:
-    x, erf = d["x"], d["erf"]
-    approx = {kind: d[kind] for kind in scurves.ERF_APPROXIMATIONS}
+d = _common.read_npz(snakemake.input.npz)
+x, erf = d["x"], d["erf"]
+approx = {kind: d[kind] for kind in scurves.ERF_APPROXIMATIONS}
 
 fig, (ax_curves, ax_errors) = plt.subplots(1, 2, figsize=plotting.figsize(1.0, 0.38), layout="constrained")
 plotting.plot_erf_approximations(ax_curves, ax_errors, x, erf, approx)

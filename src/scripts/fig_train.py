@@ -19,12 +19,11 @@ plotting.use_style()
 P, out = snakemake.params, snakemake.output
 MODEL = {"nqm": "NQM", "softmax": "digits, softmax", "mlp": "digits, MLP"}
 OPT = {"adam": "Adam", "softsign": "SoftSignSGD", "sign": "SignSGD", "sgd": "SGD", "atan2": "Adam-atan2"}
-with np.load(snakemake.input.npz) as d:
-    data = {k: d[k] for k in d.files}
+data = _common.read_npz(snakemake.input.npz)
 
 
 def optimizer(arm):
-    return arm.split("_", 1)[1] if "_" in arm else "adam"
+    return P.optimizers[arm]  # from the config: an arm's name need not say its optimizer
 
 
 def label(arm):

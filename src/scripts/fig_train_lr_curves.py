@@ -1,12 +1,8 @@
 """Rule `fig_train_lr_curves`: the final loss against the learning rate for one sweep (config
 `train.lr_curves`), seed mean and range per batch size, with the fitted minimum marked."""
 
-from pathlib import Path
 
 import _common
-
-import csv
-import json
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -16,12 +12,13 @@ from adameps import plotting
 _common.setup(snakemake)
 plotting.use_style()
 inp, out = snakemake.input, snakemake.output
-doc = json.loads(Path(inp.json).read_text())
-with open(inp.csv, newline="") as fh:
-    rows = list(csv.DictReader(fh))
+doc = _common.read_json(inp.json, keys=("rows", "csv", "eps", "model", "optimizer", "steps"))
+rows = _common.read_csv(inp.csv, doc["csv"], recorded_in=inp.json)
 Bs = sorted({float(r["B"]) for r in rows})
+if Bs != sorted(float(fit["B"]) for fit in doc["rows"]):
+    raise _common.CorruptInput(inp.csv, f"has batch sizes {Bs}; {inp.json} has {[fit['B'] for fit in doc['rows']]}")
 lrs, mean, lo, hi, eta, f_eta = {}, {}, {}, {}, {}, {}
-for B, fit in zip(Bs, doc["rows"]):
+for B, fit in zip(Bs, sorted(doc["rows"], key=lambda fit: float(fit["B"])), strict=True):
     sel = [r for r in rows if float(r["B"]) == B]
     grid = np.array(sorted({float(r["lr"]) for r in sel}))
     L = np.full((grid.size, max(int(r["seed"]) for r in sel) + 1), np.nan)

@@ -10,7 +10,8 @@ import numpy as np
 
 from adameps import approx
 from adameps.measure import abs_error_summary, grid_argmax
-from adameps.moments import KINDS, moments
+from adameps.moments import moments
+from adameps.update_maps import KINDS
 
 log = _common.setup(snakemake)
 p = snakemake.params

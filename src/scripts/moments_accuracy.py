@@ -5,18 +5,16 @@ m1, m2 by independent mpmath quadrature at points over |a| <= 50, 1e-6 <= b <= 1
 relative, or absolute where |reference| < 1e-13.
 """
 
-from pathlib import Path
 
 import _common
 
-import json
 
 import numpy as np
 
 from adameps.moments import moments
 
 log = _common.setup(snakemake)
-ref = json.loads(Path(snakemake.input.table).read_text())
+ref = _common.read_json(snakemake.input.table, keys=("dps", "rows"))
 values = {"reference_digits": _common.value(ref["dps"], "working precision (digits) of the mpmath reference", "int")}
 worst_all = 0.0
 for kind in sorted({r["kind"] for r in ref["rows"]}):

@@ -1,13 +1,13 @@
 """Rule `numbers`: every named value of every results file -> one LaTeX macro.
 
 Writes paper/generated/numbers.tex: \\newcommand{\\NamespaceKey}{<formatted>}, each with a comment
-naming the rule, script, results file and key it came from (one formatter for all:
-adameps.numbers.format_number).
+naming the rule, the script and line that set it, the key as the code writes it and the results
+file (one formatter for all: adameps.pipeline.numbers.format_number).
 """
 
 import _common
 
-from adameps.numbers import format_number
+from adameps.pipeline.numbers import format_number
 
 log = _common.setup(snakemake)
 
@@ -20,7 +20,11 @@ lines = []
 for m in macros:
     if (m["namespace"], m["key"]) in on_edge:
         m["body"] += r"\gridedge"
-    lines.append(f"% {m['namespace']}.{m['key']} <- rule {m['rule']}, script {m['script']}, {m['path']}\n"
+    # Where it was set and the key as the code writes it (an f-string template where the key is
+    # built), so that grep finds the line: `% train.mlp_dim <- rule train_summary, script
+    # src/scripts/train_summary.py:74, key f"{K}_dim", results/train.json`.
+    code = f", key {m['key_code']}" if m["key_code"] else ""
+    lines.append(f"% {m['namespace']}.{m['key']} <- rule {m['rule']}, script {m['source']}{code}, {m['path']}\n"
                  f"\\newcommand{{\\{m['name']}}}{{{m['body']}}}")
     log.info("\\%s = %s (%s:%s)", m["name"], m["body"], m["path"], m["key"])
 

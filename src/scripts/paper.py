@@ -1,7 +1,7 @@
 """Rule `paper`: compile paper/ with latexmk, then fail on what latexmk lets through.
 
 latexmkrc makes pdflatex non-interactive and turns undefined references, citations and macros
-into errors. After it, adameps.latexlog finds every remaining LaTeX/package/class/pdfTeX warning,
+into errors. After it, adameps.pipeline.latexlog finds every remaining LaTeX/package/class/pdfTeX warning,
 every BibTeX warning and every box overfull by more than `max_overfull_pt`; any of them fails
 the rule. The PDF is copied into place atomically, so a failed build leaves no paper.pdf behind.
 """
@@ -16,7 +16,7 @@ import re
 import shutil
 import subprocess
 
-from adameps.latexlog import blg_problems, log_problems
+from adameps.pipeline.latexlog import blg_problems, log_problems
 
 log = _common.setup(snakemake)
 p = snakemake.params

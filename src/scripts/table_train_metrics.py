@@ -35,8 +35,8 @@ lines = [
 ]
 for arm in P.arms:
     lines.append(r"\midrule")
-    model, _, opt = arm.partition("_")
-    name = f"{MODEL[model]}, {OPT[opt or 'adam']}"
+    model, opt = arm.split("_")[0], P.optimizers[arm]  # the optimizer from the config, not the name
+    name = f"{MODEL[model]}, {OPT[opt]}"
     K = arm.replace("_", "")
     for i in range(P.n_rows[arm]):
         row = f"{K}_e{i}"

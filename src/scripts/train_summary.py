@@ -8,11 +8,9 @@ the exact theory of Adam's own first step (kind "adam") and of softsign.
 Writes results/train.json (named values -> macros) and results/train.npz (curves for the figures).
 """
 
-from pathlib import Path
 
 import _common
 
-import json
 
 import numpy as np
 
@@ -20,7 +18,10 @@ from adameps import theory_inputs as ti
 
 log = _common.setup(snakemake)
 P = snakemake.params
-docs = [json.loads(Path(path).read_text()) for path in snakemake.input.sweeps]
+docs = [_common.read_json(path, keys=("problem", "eps", "rows", "params")) for path in snakemake.input.sweeps]
+for d in docs:  # each sweep has one row per batch size of its arm's config
+    if len(d["rows"]) != len(d["params"]["problem"]["B"]):
+        raise _common.CorruptInput(d.path, f"has {len(d['rows'])} rows, its arm {len(d['params']['problem']['B'])} batch sizes")
 values, arrays = _common.Values(digits=2), {}
 v = values.add
 THEORY_NAME = {"exact": "exact one-step theory", "mf": "2024 mean field", "adam": "exact theory of Adam's first step",

@@ -17,7 +17,7 @@ import math
 import numpy as np
 
 from adameps import theory_inputs as ti
-from adameps import training
+from adameps import digits, training
 from adameps.lr_fit import two_stage_search
 
 log = _common.setup(snakemake)
@@ -35,7 +35,7 @@ if model == "nqm":
     inputs = ti.nqm_inputs(cfg["n"])
     train = lambda lrs, B: training.train_nqm(lrs, n=cfg["n"], B=B, **common).final_loss  # noqa: E731
 else:
-    data = training.load_digits_data()
+    data = digits.load_digits_data()
     extra = {"hidden": cfg["hidden"]} if model == "mlp" else {}
     inputs = ti.digits_inputs(data, model, l2=cfg["l2"], **extra)
     train = lambda lrs, B: training.train_digits(  # noqa: E731
@@ -44,7 +44,10 @@ log.info("%s: theory inputs %s", arm, inputs.info)
 
 theory = ti.predict(inputs, optimizer, eps, B_values)
 label = f"{arm} eps={eps:.0e}" if has_eps else arm
-progress = training.ProgressLogger(label, every_s=5.0, sink=log.info)
+# Progress and an estimate of the time left: in the job's log, and on the terminal (stderr).
+progress = training.ProgressLogger(f"train_sweep {label}", every_s=5.0, sink=log.info, stream=sys.stderr,
+                                   unit=" batch sizes")
+progress(0, len(B_values))
 rows, csv = [], io.StringIO()
 csv.write("problem,model,optimizer,eps,beta1,beta2,steps,B,lr,seed,final_loss\n")
 eps_txt = repr(eps) if has_eps else "nan"
@@ -62,7 +65,10 @@ for i, B in enumerate(B_values):
     log.info("B=%g: eta*=%.4g (%s), theory %.4g", B, fit.eta, fit.flag, theory["exact"][i])
 
 info = {k: (v if not isinstance(v, float) or math.isfinite(v) else None) for k, v in inputs.info.items()}
-_common.write_bytes(snakemake.output.csv, csv.getvalue().encode())
+csv_bytes = csv.getvalue().encode()
+_common.write_bytes(snakemake.output.csv, csv_bytes)
+# The CSV's row count and sha256, for its readers to check it against (_common.read_csv).
 doc = {"problem": arm, "model": model, "optimizer": optimizer, "eps": eps, "steps": cfg["steps"],
+       "csv": _common.csv_record(csv_bytes),
        "inputs": info, "params": {k: v for k, v in snakemake.params.items()}, "rows": rows}
 _common.write_bytes(snakemake.output.json, (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode())

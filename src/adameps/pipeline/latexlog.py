@@ -25,8 +25,17 @@ _BIBTEX = re.compile(r"^(Warning--.*)$", re.M)
 
 
 def log_problems(text: str, max_overfull_pt: float = 1.0) -> list[str]:
-    """Problems in a LaTeX ``.log``: overfull boxes beyond ``max_overfull_pt`` points and every
-    LaTeX/package/class/pdfTeX warning, in order of appearance, one message each."""
+    r"""Problems in a LaTeX ``.log``: overfull boxes beyond ``max_overfull_pt`` points and every
+    LaTeX/package/class/pdfTeX warning, in order of appearance, one message each.
+
+    Examples
+    --------
+    >>> log = "Overfull \\hbox (0.5pt too wide) in paragraph\nLaTeX Warning: Reference `x' undefined.\n"
+    >>> log_problems(log)
+    ["LaTeX Warning: Reference `x' undefined."]
+    >>> log_problems(log, max_overfull_pt=0.1)[0]
+    'Overfull \\hbox (0.5pt > 0.1pt) in paragraph'
+    """
     if not max_overfull_pt >= 0:
         raise ValueError(f"max_overfull_pt must be >= 0, got {max_overfull_pt!r}")
     found = []
@@ -38,5 +47,11 @@ def log_problems(text: str, max_overfull_pt: float = 1.0) -> list[str]:
 
 
 def blg_problems(text: str) -> list[str]:
-    """BibTeX warnings in a ``.blg`` (``Warning--...`` lines)."""
+    r"""BibTeX warnings in a ``.blg`` (``Warning--...`` lines).
+
+    Examples
+    --------
+    >>> blg_problems("Database file #1: refs.bib\nWarning--empty year in su2024\n")
+    ['Warning--empty year in su2024']
+    """
     return [m.group(1).strip() for m in _BIBTEX.finditer(text)]

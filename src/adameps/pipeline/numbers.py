@@ -20,6 +20,8 @@ from __future__ import annotations
 import math
 import re
 
+__all__ = ["FORMATS", "format_number", "macro_name"]
+
 FORMATS = ("sci", "sig", "fixed", "int", "pct")
 
 _KEY_RE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
@@ -54,6 +56,8 @@ def _group_int(n: int) -> str:
 def format_number(value, fmt: str = "sig", digits: int = 3) -> str:
     r"""Format ``value`` as the LaTeX body of a number macro (math-mode safe, wrapped in ``\ensuremath``).
 
+    Examples
+    --------
     >>> format_number(0.0213456, "sig", 3)
     '\\ensuremath{0.0213}'
     >>> format_number(1.5e-7, "sci", 2)
@@ -106,6 +110,15 @@ def macro_name(namespace: str, key: str) -> str:
     contain digits, so each digit is spelled out: ``("scurves", "softsign_max_abs_error")``
     gives ``ScurvesSoftsignMaxAbsError`` and ``("moments", "m1_post_max")`` gives
     ``MomentsMOnePostMax``. Keys keep the names of the maths (``m1``, ``eta_star``).
+
+    Examples
+    --------
+    >>> macro_name("moments", "m1_post_max")
+    'MomentsMOnePostMax'
+    >>> macro_name("train", "Bad-Key")
+    Traceback (most recent call last):
+    ...
+    ValueError: key must be lower-case letters and digits in parts joined by single underscores, starting with a letter, got 'Bad-Key'
     """
     for what, s in (("namespace", namespace), ("key", key)):
         if not isinstance(s, str) or not _KEY_RE.match(s):
