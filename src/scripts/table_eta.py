@@ -111,7 +111,9 @@ for f in families:
     doc = docs[f]
     vals = doc["values"]
     note = window_note(doc)
-    lines += [r"\midrule", rf"\multicolumn{{7}}{{@{{}}l}}{{\emph{{{family_label(f)}}}: {note}}} \\"]
+    # A paragraph cell, so that a note with several windows wraps instead of widening the table.
+    cell = r"@{}p{0.95\linewidth}@{}"
+    lines += [r"\midrule", rf"\multicolumn{{7}}{{{cell}}}{{\emph{{{family_label(f)}}}: {note}}} \\"]
     for k in range(vals["n_table_eps"]["value"]):
         t = f"t{k}_"
         mf = m(doc, t + "b_peak_mf") if t + "b_peak_mf" in vals else "none"
