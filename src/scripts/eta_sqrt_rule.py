@@ -50,6 +50,7 @@ v("n_b_ref", len(b_ref), "number of reference b values (curves per family and ru
 v("b_min", b_ref.min(), "smallest reference b", "sig", 1)
 v("b_max", b_ref.max(), "largest reference b", "sig", 1)
 arrays = {"x": x, "b": b_ref}
+slopes = {}  # -D / ((B - B_ref)/B_noise) of the square-root rule at each probe, over families and b
 for family in p.families:
     g, H, sigma = getattr(problems, family)(**p.problems[family]).arrays()
     bn = ol.b_noise(g, H, sigma)
@@ -79,8 +80,11 @@ for family in p.families:
             v(f"{key}_dev_{tag}_abs_max", float(np.abs(d_probe).max()),
               f"{family}, {name}: max over b of |D| at B/B_noise = {xp:g}")
             if rule == "sqrt":
-                v(f"{key}_slope_{tag}", float(np.max(-d_probe / (xp - x[0]))),
-                  f"{family}, {name}: max over b of -D / (B/B_noise - B_ref/B_noise) at B/B_noise = {xp:g}")
+                slope = -d_probe / (xp - x[0])
+                v(f"{key}_slope_{tag}", float(np.max(slope)),
+                  f"{family}, {name}: max over b of -D / (B/B_noise - B_ref/B_noise) at B/B_noise = {xp:g}",
+                  digits=3)
+                slopes.setdefault(tag, []).extend(slope.tolist())
         crossings = [first_crossing(d) for d in D]
         broken = [c for c in crossings if c is not None]
         v(f"{key}_n_broken", len(broken), f"{family}, {name}: curves whose |D| reaches the tolerance", "int")
@@ -91,6 +95,11 @@ for family in p.families:
         log.info("%s %s: max |D| in window %.3g, crossings %s", family, rule, np.max(np.abs(D[:, window])),
                  crossings)
 
+for tag, vals in slopes.items():
+    v(f"sqrt_slope_{tag}_min", min(vals), f"min over families and b of the square-root rule's -D/(B/B_noise) ({tag})",
+      digits=3)
+    v(f"sqrt_slope_{tag}_max", max(vals), f"max over families and b of the square-root rule's -D/(B/B_noise) ({tag})",
+      digits=3)
 _common.write_results(snakemake.output.json, namespace="eta_sqrt_rule", snakemake=snakemake,
                       script=__file__, values=values)
 _common.write_npz(snakemake.output.npz, **arrays)

@@ -12,8 +12,14 @@ from adameps.pipeline.numbers import format_number
 log = _common.setup(snakemake)
 
 macros = _common.read_macros(snakemake.input.results)
+# A maximum on the edge of its grid (sibling value <key>_on_edge = 1) is a grid value, not a supremum:
+# its macro prints the mark \gridedge after the number, so every citation, in text or table, says so.
+on_edge = {(m["namespace"], m["key"][: -len("_on_edge")]) for m in macros
+           if m["key"].endswith("_on_edge") and m["body"] == format_number(1, "int")}
 lines = []
 for m in macros:
+    if (m["namespace"], m["key"]) in on_edge:
+        m["body"] += r"\gridedge"
     # Where it was set and the key as the code writes it (an f-string template where the key is
     # built), so that grep finds the line: `% train.mlp_dim <- rule train_summary, script
     # src/scripts/train_summary.py:74, key f"{K}_dim", results/train.json`.

@@ -50,9 +50,8 @@ lines = [
 
 
 def edge(doc, key):
-    """``\\gridedge`` after a maximum that lies on the edge of its grid (a grid value, not a supremum)."""
-    flag = doc["values"].get(key + "_on_edge")
-    return m(doc, key) + (r"\gridedge" if flag and flag["value"] else "")
+    """A maximum over a grid; its macro prints ``\\gridedge`` when it lies on the grid's edge."""
+    return m(doc, key)
 
 
 def cell(f, k, stat):
@@ -93,7 +92,11 @@ def window_note(doc):
         else:
             parts.append(rf"${lo} < \epsilon < {hi}$")
     text = rf"rise $> {m(doc, 'surge_min_strength')}$ for " + ", ".join(parts)
-    if "strongest_surge_eps" in vals and not vals["strongest_surge_at_min"]["value"]:
+    # The strongest surge is a maximum over eps only where the windows are interior; where the surge
+    # starts at the sweep's smallest eps it grows towards eps -> 0 and has no interior maximum to quote.
+    interior = not any(vals[f"thr1_w{j}_starts_at_min"]["value"] or vals[f"thr1_w{j}_ends_at_max"]["value"]
+                       for j in range(min(n, 3)))
+    if interior and "strongest_surge_eps" in vals:
         text += rf"; strongest ${m(doc, 'strongest_surge')}$ at $\epsilon = {m(doc, 'strongest_surge_eps')}$"
     return text
 
@@ -108,7 +111,9 @@ for f in families:
     doc = docs[f]
     vals = doc["values"]
     note = window_note(doc)
-    lines += [r"\midrule", rf"\multicolumn{{7}}{{@{{}}l}}{{\emph{{{family_label(f)}}}: {note}}} \\"]
+    # A paragraph cell, so that a note with several windows wraps instead of widening the table.
+    cell = r"@{}p{0.95\linewidth}@{}"
+    lines += [r"\midrule", rf"\multicolumn{{7}}{{{cell}}}{{\emph{{{family_label(f)}}}: {note}}} \\"]
     for k in range(vals["n_table_eps"]["value"]):
         t = f"t{k}_"
         mf = m(doc, t + "b_peak_mf") if t + "b_peak_mf" in vals else "none"
