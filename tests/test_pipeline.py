@@ -33,12 +33,12 @@ def built(tmp_path_factory):
 
 def key_code_matches(code: str, key: str) -> bool:
     """``code`` (a string or f-string expression) can produce ``key``: literal parts equal, each
-    ``{...}`` standing for one or more characters."""
+    ``{...}`` standing for any characters (an empty suffix such as ``{suffix}`` = "" included)."""
     def pattern(node):
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return re.escape(node.value)
         if isinstance(node, ast.JoinedStr):
-            return "".join(re.escape(v.value) if isinstance(v, ast.Constant) else ".+" for v in node.values)
+            return "".join(re.escape(v.value) if isinstance(v, ast.Constant) else ".*" for v in node.values)
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):  # f"{k}_max" + "_on_edge"
             left, right = pattern(node.left), pattern(node.right)
             return None if left is None or right is None else left + right

@@ -45,7 +45,8 @@ for j, d in enumerate(docs):
     alpha_se[j] = float(np.std(draws, ddof=1))
     tag = f"e{abs(d['log10_eps'])}"
     for r, name in enumerate(rules):
-        v.add(f"{tag}_{name}_rms".replace("linear_cap", "lincap"), rms[j, r],
+        short = {"linear_cap": "lincap"}.get(name, name)  # the macro name's short form
+        v.add(f"{tag}_{short}_rms", rms[j, r],
               f"eps=1e{d['log10_eps']}: rms of log(eta*) about the fitted {name} rule", digits=2)
     v.add(f"{tag}_alpha", alpha[j], f"eps=1e{d['log10_eps']}: fitted exponent of eta* ~ B^alpha", digits=2)
     v.add(f"{tag}_alpha_se", alpha_se[j], f"eps=1e{d['log10_eps']}: error of that exponent (log eta* redrawn within its bootstrap error)", digits=1)
