@@ -77,7 +77,7 @@ def require_corpus():
         pytest.skip(msg)
 
 
-def snakemake(cwd: Path, *args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess:
+def snakemake(cwd: Path, *args: str, check: bool = True, timeout: float = 1800) -> subprocess.CompletedProcess:
     """Run ``python -m snakemake *args`` in ``cwd`` with the test config; return the completed process."""
     cmd = [sys.executable, "-m", "snakemake", "--configfile", TEST_CONFIG, *args]
     env = {**os.environ, "MPLBACKEND": "Agg"}

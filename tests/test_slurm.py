@@ -117,7 +117,7 @@ def _declared(log: str) -> dict[str, dict[str, str]]:
 
 def test_analysis_via_slurm_matches_local(slurm_cluster, tmp_path):
     via_slurm = copy_tree(tmp_path / "slurm" / "repo")
-    proc = snakemake(via_slurm, "--workflow-profile", "profiles/slurm", *ANALYSIS, timeout=600)
+    proc = snakemake(via_slurm, "--workflow-profile", "profiles/slurm", *ANALYSIS, timeout=1800)
     log = proc.stdout + proc.stderr
 
     # Every job that ran was a SLURM job: one submission line per job, a SLURM log per job in
