@@ -503,13 +503,8 @@ def eta_star_mean_field(g, H, sigma, eps, B, kappa2=None, variant="2024"):
     >>> eta_star_mean_field([1.0, 0.5], [[2.0, 0.3], [0.3, 1.0]], [1.0, 2.0], 0.1, [1.0, 16.0]).round(4)
     array([0.2446, 0.3978])
     """
-    g, H, sigma = validate_problem(g, H, sigma)
-    eps = _check_eps(eps)
-    Bv, shape = _check_B(B)
-    variant = _check_variant(variant)
-    k = _default_kappa2(g, sigma, eps, variant) if kappa2 is None else _check_kappa2(kappa2)
-    num, den = _mf_terms(g, H, sigma, eps, Bv, k, variant)
-    return (num / den).reshape(shape)
+    num, den = eta_star_mean_field_terms(g, H, sigma, eps, B, kappa2, variant)
+    return num / den
 
 
 def _mf_terms(g, H, sigma, eps, Bv, k, variant):
