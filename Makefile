@@ -38,7 +38,8 @@ $(VENV)/.installed: requirements.lock requirements-torch.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock $(if $(filter 1,$(TORCH)),-r requirements-torch.lock)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
-	$(if $(filter 1,$(TORCH)),@$(BIN)/python -c 'import torch, sys; sys.exit(0 if torch.version.cuda is None else "torch is a CUDA build; requirements-torch.lock wants the CPU build")')
+	@# A shell test, not $$(if ...): a comma in the Python line would end make's then-branch.
+	@if [ "$(TORCH)" = 1 ]; then $(BIN)/python -c 'import sys, torch; sys.exit(0 if torch.version.cuda is None else "torch is a CUDA build; requirements-torch.lock wants the CPU build")'; fi
 	touch $@
 
 tex:
