@@ -6,7 +6,10 @@ per-coordinate gradient-noise scale ``sigma`` (N,), so that a minibatch
 gradient of batch size B is ``g + sigma * z / sqrt(B)`` with ``z ~ N(0, I)``.
 
 Builders are deterministic functions of their parameters and ``seed`` (an int or
-a ``numpy.random.Generator``; passing a Generator advances it).
+a ``numpy.random.Generator``; passing a Generator advances it).  An int ``seed`` means
+``default_rng(seed)``, except for :func:`nqm`, whose int seed is the trainer's
+(``seeded_rng(seed, NQM_INIT_STREAM)``, :func:`nqm_theta0`): one NQM for the eta* families and
+the training experiments.
 """
 
 from __future__ import annotations
@@ -240,27 +243,26 @@ def nqm_theta0(n, init_seed=0):
 
 
 def nqm(n, noise_scale=1.0, grad_scale=1.0, seed=0):
-    """Diagonal noisy quadratic model (Zhang et al. 2019, NeurIPS).
+    """Diagonal noisy quadratic model (Zhang et al. 2019, NeurIPS): the one NQM of the project.
 
-    ``H = diag(h)``, ``h_i = 1/i`` (i = 1..n, :func:`nqm_spectrum`, as the trainer's);
-    gradient-noise covariance proportional to H: ``sigma_i^2 = noise_scale * h_i``; gradient ``g = H theta0``
-    at a random point ``theta0 ~ N(0, grad_scale^2 I)`` drawn from ``seed``.
+    ``H = diag(h)``, ``h_i = 1/i`` (:func:`nqm_spectrum`); gradient-noise covariance
+    proportional to H: ``sigma_i^2 = noise_scale * h_i``; gradient ``g = H theta0`` at
+    ``theta0 = grad_scale * nqm_theta0(n, seed)``.  With ``grad_scale = 1`` this is the
+    point every run of :func:`adameps.training.train_nqm` starts from (``init_seed = seed``),
+    so the eta* family ``nqm`` and the trained NQM are one problem with one seeding scheme.
 
     Examples
     --------
-    >>> p = nqm(4, noise_scale=2.0)
-    >>> np.diag(p.H), p.sigma ** 2
-    (array([1.        , 0.5       , 0.33333333, 0.25      ]), array([2.        , 1.        , 0.66666667, 0.5       ]))
+    >>> p = nqm(3, seed=0)
+    >>> bool(np.array_equal(p.g, nqm_spectrum(3) * nqm_theta0(3, 0))), p.sigma.round(3)
+    (True, array([1.   , 0.707, 0.577]))
     """
     n = _check_n(n)
     noise_scale = _check_positive("noise_scale", noise_scale)
     grad_scale = _check_positive("grad_scale", grad_scale)
-    rng = np.random.default_rng(seed)
     h = nqm_spectrum(n)
-    # The eta* families draw theta0 from default_rng(seed) like the other builders; the trainer
-    # from nqm_theta0 (SeedSequence([seed, NQM_INIT_STREAM])).  One scheme for both would move
-    # every eta number of this family (branch house-nqm-seed; see CHANGELOG).
-    theta0 = grad_scale * rng.standard_normal(n)
+    draw = seed.standard_normal(n) if isinstance(seed, np.random.Generator) else nqm_theta0(n, seed)
+    theta0 = grad_scale * draw
     return Problem(
         g=h * theta0,
         H=np.diag(h),

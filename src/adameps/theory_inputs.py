@@ -44,8 +44,8 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from adameps import optimal_lr as ol
+from adameps import problems
 from adameps.digits import MLP, SoftmaxRegression, _log_softmax
-from adameps.problems import nqm_spectrum, nqm_theta0
 
 __all__ = [
     "TheoryInputs",
@@ -87,12 +87,11 @@ class TheoryInputs:
 def nqm_inputs(n=500, noise_scale=1.0, init_seed=0):
     """Exact NQM inputs at ``theta0``: ``g = h*theta0``, ``H = diag(h)``, ``sigma = sqrt(c*h)``.
 
-    Same ``h``, ``theta0`` as :func:`adameps.training.train_nqm` with the same arguments.
+    The problem :func:`adameps.problems.nqm` (``grad_scale = 1``, ``seed = init_seed``), whose
+    ``theta0`` is the initial point of :func:`adameps.training.train_nqm` with the same arguments.
     """
-    h = nqm_spectrum(n)
-    theta0 = nqm_theta0(n, init_seed)
-    return TheoryInputs(h * theta0, np.diag(h), np.sqrt(noise_scale * h), np.ones(n, bool),
-                        dict(problem="nqm", method="exact"))
+    g, H, sigma = problems.nqm(n, noise_scale, 1.0, init_seed).arrays()
+    return TheoryInputs(g.copy(), H.copy(), sigma.copy(), np.ones(n, bool), dict(problem="nqm", method="exact"))
 
 
 def gradient_stats(model, theta, X, Y, sigma_floor_rel=1e-12):
