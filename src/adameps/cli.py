@@ -16,6 +16,7 @@ counts, methods, versions); ``adameps stats`` writes it (atomically: a failed ru
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import json
 import math
@@ -35,24 +36,19 @@ class InputError(Exception):
 
 
 # ------------------------------------------------------------------ argument types
-def _positive_float(text):
+def _number(text, minimum=0.0, strict=True):
+    """A finite float above ``minimum`` (``>= minimum`` unless ``strict``), else ArgumentTypeError."""
     try:
         x = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not (math.isfinite(x) and x > 0):
-        raise argparse.ArgumentTypeError(f"must be finite and > 0, got {text!r}")
+    if not (math.isfinite(x) and (x > minimum if strict else x >= minimum)):
+        raise argparse.ArgumentTypeError(f"must be finite and {'>' if strict else '>='} {minimum:g}, got {text!r}")
     return x
 
 
-def _eps(text):
-    try:
-        x = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not (math.isfinite(x) and x >= 0):
-        raise argparse.ArgumentTypeError(f"must be finite and >= 0, got {text!r}")
-    return x
+_positive_float = functools.partial(_number, minimum=0.0, strict=True)  # batch sizes, ratios, tolerances
+_eps = functools.partial(_number, minimum=0.0, strict=False)  # eps and strengths: 0 allowed
 
 
 def _positive_int(text):
