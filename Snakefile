@@ -8,7 +8,7 @@
 # order: each section's analysis rules compute named values (results/<namespace>.json) and arrays
 # (.npz) with the library in src/adameps, its figure and table rules draw from those files, and
 # it adds what it contributes to RESULTS, FIGURES and TABLES. rules/paper.smk, last, turns every
-# named value into one LaTeX macro (`numbers`), lists those the text calls (`numbers_table`,
+# named value into one LaTeX macro (`macros`), lists those the text calls (`numbers_table`,
 # appendix), compiles paper/ with latexmk failing on any LaTeX warning (`paper`), and packs the
 # arXiv sources (`arxiv`). Each rule runs src/scripts/<rule>.py.
 # Run: `snakemake --cores 4` (the profile in profiles/default is picked up automatically; it also
@@ -66,4 +66,4 @@ include: "rules/eta.smk"  # the optimal learning rate eta*(B, eps)
 include: "rules/training.smk"  # real training against the theory
 include: "rules/multistep.smk"  # many steps: the multi-step theory against the same training
 include: "rules/language_model.smk"  # a byte-level transformer on the King James Bible
-include: "rules/paper.smk"  # numbers, the appendix list, the PDF, the arXiv bundle
+include: "rules/paper.smk"  # macros, the appendix list, the PDF, the arXiv bundle

@@ -1,4 +1,4 @@
-# The paper itself: every named value of RESULTS -> one LaTeX macro (rule numbers), the appendix
+# The paper itself: every named value of RESULTS -> one LaTeX macro (rule macros), the appendix
 # list of the values the prose calls (numbers_table), the PDF (paper) and the arXiv bundle (arxiv).
 # Included last: it reads RESULTS, FIGURES and TABLES as every section's rules file left them.
 
@@ -8,7 +8,7 @@ PAPER_SOURCES = sorted(glob.glob("paper/*.tex") + glob.glob("paper/sections/*.te
 ]
 
 
-rule numbers:
+rule macros:
     input:
         results=RESULTS,
         library=LIBRARY,
@@ -18,13 +18,13 @@ rule numbers:
         repository_url=config["repository_url"],
         max_overfull_pt=MAX_OVERFULL_PT,
     log:
-        log_of("numbers"),
+        log_of("macros"),
     benchmark:
-        benchmark_of("numbers")
+        benchmark_of("macros")
     conda:
         CONDA_ENV
     script:
-        "../src/scripts/numbers.py"
+        "../src/scripts/macros.py"
 
 
 # The appendix table lists the values the hand-written text calls, so it follows the prose.
@@ -48,7 +48,7 @@ rule numbers_table:
 rule paper:
     input:
         PAPER_SOURCES,
-        rules.numbers.output,
+        rules.macros.output,
         rules.numbers_table.output,
         expand("paper/generated/table_{table}.tex", table=TABLES),
         expand("figures/{fig}.pdf", fig=FIGURES),
@@ -75,7 +75,7 @@ rule paper:
 rule arxiv:
     input:
         tex=[p for p in PAPER_SOURCES if p.endswith(".tex")],
-        generated=[*rules.numbers.output, *rules.numbers_table.output, *expand("paper/generated/table_{table}.tex", table=TABLES)],
+        generated=[*rules.macros.output, *rules.numbers_table.output, *expand("paper/generated/table_{table}.tex", table=TABLES)],
         figures=expand("figures/{fig}.pdf", fig=FIGURES),
         bbl=rules.paper.output.bbl,
         library=LIBRARY,

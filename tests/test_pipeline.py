@@ -129,7 +129,7 @@ def test_library_change_reruns_what_uses_it(built):
         lib.write_text(source + "\n# an edit\n")
         proc = snakemake(built, "-n")
         planned = set(re.findall(r"^(?:local)?rule (\w+):", proc.stdout + proc.stderr, re.M))
-        assert {"scurves", "fig_scurves", "moments", "eta_sweep", "train_sweep", "numbers", "paper"} <= planned, \
+        assert {"scurves", "fig_scurves", "moments", "eta_sweep", "train_sweep", "macros", "paper"} <= planned, \
             proc.stdout + proc.stderr
     finally:
         lib.write_text(source)

@@ -55,3 +55,13 @@ def test_scripts_are_thin():
         assert "sys.path" not in source, f"{script.name} edits sys.path"
         assert "noqa: E402" not in source and "noqa: F821" not in source, f"{script.name} has import-order noqa"
         assert "matplotlib.use(" not in source, f"{script.name} chooses the backend (_common does)"
+
+
+def test_no_script_shadows_a_stdlib_module():
+    """Snakemake runs a script with its folder first on sys.path, so src/scripts/x.py would replace
+    the standard library's module x for the script and everything it imports (numbers.py did)."""
+    import sys
+
+    names = sorted(p.stem for p in (ROOT / "src/scripts").glob("*.py"))
+    shadowing = [n for n in names if n in sys.stdlib_module_names]
+    assert not shadowing, f"src/scripts/{shadowing[0]}.py has the name of a standard-library module: rename it"

@@ -339,7 +339,7 @@ def read_csv(path, record: dict, recorded_in) -> list[dict]:
 
 
 def macro_ref(doc: dict, key: str) -> str:
-    """``\\NamespaceKey``: the macro rule `numbers` defines for value ``key`` of results ``doc``,
+    """``\\NamespaceKey``: the macro rule `macros` defines for value ``key`` of results ``doc``,
     for generated tables to cite; KeyError if the results file has no such value."""
     from adameps.pipeline.numbers import macro_name
 

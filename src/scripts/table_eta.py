@@ -1,7 +1,7 @@
 """Rule `table_eta`: the tables of the eta_star section: error of the mean field for each choice of
 kappa2, the surge peaks per eps, and where realistic eps values sit against the gradient scale.
 
-Every number cell is a macro (rule `numbers` defines them from the same results files), so the
+Every number cell is a macro (rule `macros` defines them from the same results files), so the
 tables hold no literal values; yes/no cells are the 0/1 values of those files.
 """
 

@@ -1,6 +1,6 @@
 """Rule `table_moment_errors`: the table of worst / mean error of each approximation of the moments.
 
-Every cell is a number macro (rule `numbers` defines them from the same results file), so the
+Every cell is a number macro (rule `macros` defines them from the same results file), so the
 table holds no literal values.
 """
 

@@ -5,7 +5,7 @@ offset (fitted log constant) and shape error (residual sd of log eta*(B) after f
 shape errors of the three baselines that use no problem information (constant, sqrt(B), B up to a
 fitted cap); the exact theory's shape error minus the best baseline's, with its interval. Consecutive eps rows of one arm whose printed cells all agree (eps far below the
 gradient noise, where it changes nothing) are merged into one row labelled with the eps range. Every
-cell is a number macro (rule `numbers` defines them from results/train.json): no literal values.
+cell is a number macro (rule `macros` defines them from results/train.json): no literal values.
 """
 
 import _common
