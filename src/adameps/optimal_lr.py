@@ -85,6 +85,12 @@ def validate_problem(g, H, sigma):
     :class:`~adameps.hessian.Hessian`, an (N, N) array (dense: symmetric positive definite,
     one Cholesky) or a 1-D array (the diagonal of a diagonal H, > 0), see
     :func:`adameps.hessian.as_hessian`.
+
+    Examples
+    --------
+    >>> g, H, sigma = validate_problem([1.0, 0.5], [2.0, 1.0], [1.0, 2.0])
+    >>> g, H.trace, sigma
+    (array([1. , 0.5]), 3.0, array([1., 2.]))
     """
     g, sigma = validate_g_sigma(g, sigma)
     return g, as_hessian(H, g.size), sigma
@@ -289,6 +295,14 @@ def eta_star_limit_large_eps(g, H, sigma, B):
     As eps -> inf, ``b m1 -> a`` and ``b^2 m2 -> a^2 + 1``, i.e.
     ``m1 ~ g/eps`` and ``m2 ~ (g^2 + sigma^2/B)/eps^2``: softsign becomes SGD with
     learning rate eta/eps and the true noise (no pi/2 factor).
+
+    Examples
+    --------
+    >>> g, H, sigma = [1.0, 0.5], [[2.0, 0.3], [0.3, 1.0]], [1.0, 2.0]
+    >>> eta_star_limit_large_eps(g, H, sigma, [1.0, 10.0]).round(4)
+    array([0.1462, 0.3968])
+    >>> (eta_star(g, H, sigma, 1e4, [1.0, 10.0]) / 1e4).round(4)  # eta_star / eps at a large eps
+    array([0.1462, 0.3968])
     """
     return eta_star_sgd(g, H, sigma, B)
 
@@ -301,6 +315,12 @@ def eta_star_limit_large_eps_post(g, H, sigma, B, sigma2=None):
     ``eps^2 * kappa2`` for the arithmetic-mean kappa2).  Compared with the exact
     limit it inflates the noise term by pi/2 (and uses tr H * mean sigma^2 in
     place of sum_i sigma_i^2 H_ii).
+
+    Examples
+    --------
+    >>> g, H, sigma = [1.0, 0.5], [[2.0, 0.3], [0.3, 1.0]], [1.0, 2.0]
+    >>> eta_star_limit_large_eps_post(g, H, sigma, [1.0, 10.0]).round(4)
+    array([0.0872, 0.3353])
     """
     g, H, sigma = validate_problem(g, H, sigma)
     Bv, shape = _check_B(B)
@@ -433,6 +453,13 @@ def kappa2_choices(g, sigma, eps):
     ``"ug_weighted"`` and ``"small_B_exact"`` are left out when g = 0 (0/0); the
     mean-field functions then raise ValueError if asked for that default.
     ``g`` and ``sigma`` are checked as in :func:`adameps.problems.validate_g_sigma`.
+
+    Examples
+    --------
+    >>> k2 = kappa2_choices([1.0, 0.5], [1.0, 2.0], 0.1)
+    >>> {k: round(v, 4) for k, v in k2.items()}  # doctest: +NORMALIZE_WHITESPACE
+    {'arithmetic': 8.1874, 'harmonic': 1.8605, 'geometric': 3.9029, 'ratio_of_sums': 3.937,
+     'ug_weighted': 5.7416, 'small_B_exact': 1.7432}
     """
     g, sigma = validate_g_sigma(g, sigma)
     eps = _check_eps(eps)
@@ -471,6 +498,13 @@ def mean_field_beta(B, kappa2, variant="2024"):
 
     2024 (the post): ``beta = (1 + pi kappa2 / (2B))^(-1/2)``;
     2025 (Su, kexue.fm/archives/11280): ``beta = (1 + kappa2 / B)^(-1/2)``.
+
+    Examples
+    --------
+    >>> mean_field_beta([1.0, 100.0], 1.0).round(4)
+    array([0.6237, 0.9922])
+    >>> mean_field_beta([1.0, 100.0], 1.0, variant="2025").round(4)
+    array([0.7071, 0.995 ])
     """
     Bv, shape = _check_B(B)
     k = _check_kappa2(kappa2)
@@ -540,6 +574,12 @@ def kappa2_best_fit(g, H, sigma, eps, B):
     2024 variant, softsign, over the given grid ``B``.  Coarse scan of log kappa2
     over the range of the kappa_i^2 (widened by e^5 each side), then a bounded
     Brent refinement around the best scan point.
+
+    Examples
+    --------
+    >>> g, H, sigma = [1.0, 0.5], [[2.0, 0.3], [0.3, 1.0]], [1.0, 2.0]
+    >>> round(kappa2_best_fit(g, H, sigma, 0.1, np.logspace(-1, 3, 9)), 4)
+    1.4685
     """
     g, H, sigma = validate_problem(g, H, sigma)
     eps = _check_eps(eps)
@@ -584,7 +624,14 @@ def mean_field_terms(g, H, sigma, eps):
 
 
 def post_surge_condition(g, H, sigma, eps):
-    """The post's surge condition ``u^T H u > tr H`` (necessary, not sufficient)."""
+    """The post's surge condition ``u^T H u > tr H`` (necessary, not sufficient).
+
+    Examples
+    --------
+    >>> g, H, sigma = [1.0, 1.0], [[1.0, 0.8], [0.8, 1.0]], [1.0, 1.0]  # P/T = 1.8: between T and 2T
+    >>> post_surge_condition(g, H, sigma, 1e-3), surge_condition_exact_mean_field(g, H, sigma, 1e-3)
+    (True, False)
+    """
     g, H, sigma = validate_problem(g, H, sigma)
     S, P, T = _mf_SPT(g, H, sigma, _check_eps(eps))
     return bool(P > T)
@@ -596,6 +643,11 @@ def surge_condition_exact_mean_field(g, H, sigma, eps):
     ``eta(beta) = beta S / (beta^2 (P - T) + T)`` has
     ``d eta/d beta ∝ T - beta^2 (P - T)``, which vanishes inside beta in (0, 1)
     iff ``P > 2T`` (then at ``beta^2 = T/(P - T)``); beta increases with B.
+
+    Examples
+    --------
+    >>> surge_condition_exact_mean_field(np.ones(4), 0.5 * np.eye(4) + 0.5, np.ones(4), 1e-3)  # P/T = 2.5
+    True
     """
     g, H, sigma = validate_problem(g, H, sigma)
     S, P, T = _mf_SPT(g, H, sigma, _check_eps(eps))
@@ -609,6 +661,14 @@ def mean_field_peak(g, H, sigma, eps, kappa2=None, variant="2024"):
     :func:`eta_star_mean_field` is at ``beta^2 = T/(P-T)``, i.e.
     ``B_peak = (pi/2) kappa2 T / (P - 2T)`` (2024) or
     ``B_peak = kappa2 T / (P - 2T)`` (2025); otherwise None.
+
+    Examples
+    --------
+    >>> H = 0.5 * np.eye(4) + 0.5  # u = sign g = (1, 1, 1, 1): P = 10 > 2T = 8, a mean-field surge
+    >>> round(mean_field_peak(np.ones(4), H, np.ones(4), 0.0, kappa2=1.0), 4)  # (pi/2) T / (P - 2T)
+    3.1416
+    >>> mean_field_peak([1.0, 1.0], [1.0, 1.0], [1.0, 1.0], 0.0) is None  # diagonal H: P <= T
+    True
     """
     g, H, sigma = validate_problem(g, H, sigma)
     eps = _check_eps(eps)
@@ -651,7 +711,7 @@ def surge_peak(g, H, sigma, eps, kind="softsign", rtol=1e-7, points_per_decade=6
     >>> round(surge_peak(g, H, sigma, 1e-3), 3)  # a strong surge (strength 1.05)
     0.379
     >>> g, H, sigma = problems.nqm(200, seed=0).arrays()
-    >>> surge_peak(g, H, sigma, 1e-3) is None  # a 1e-4 ripple: no peak at the default strength
+    >>> surge_peak(g, H, sigma, 1e-3) is None  # a 6e-4 rise: below the default strength, no peak
     True
     """
     g, H, sigma = validate_problem(g, H, sigma)
@@ -724,6 +784,14 @@ def surge_vanishing_eps(g, H, sigma, eps_lo, eps_hi, min_strength, kind="softsig
     needs ``surge_strength(eps_lo) > min_strength >= surge_strength(eps_hi)``
     (a bracket, e.g. the last surging and the first non-surging eps of a grid),
     else ValueError.  ``xtol`` is the absolute tolerance in ln eps.
+
+    Examples
+    --------
+    >>> from adameps import problems
+    >>> g, H, sigma = problems.low_rank_dominated(16, rank=2, spike=12.0, seed=3).arrays()
+    >>> e = surge_vanishing_eps(g, H, sigma, 1e-3, 10.0, 1e-3)
+    >>> round(e, 4), round(surge_strength(g, H, sigma, e), 6)
+    (1.911, 0.001)
     """
     lo, hi = _check_eps(eps_lo), _check_eps(eps_hi)
     if not 0 < lo < hi:
@@ -776,6 +844,13 @@ def sign_peak_small_batch(g, H, sigma):
         B_peak = (pi/2) tr H / (v^T H v).
 
     For uniform sigma this is ``(pi/2) B_noise`` (:func:`b_noise`), not ``B_noise``.
+
+    Examples
+    --------
+    >>> from adameps import problems
+    >>> g, H, sigma = problems.low_rank_dominated(16, rank=2, spike=12.0, seed=3).arrays()
+    >>> round(sign_peak_small_batch(g, H, sigma), 4)
+    0.3198
     """
     g, H, sigma = validate_problem(g, H, sigma)
     v = g / sigma
@@ -790,6 +865,11 @@ def eps_fractions(g, sigma, eps, B):
     ``frac_grad = mean_i [eps > |g_i|]`` (eps dominates the signal) and
     ``frac_noise(B) = mean_i [eps > sigma_i/sqrt(B)]``, i.e. ``b_i > 1`` (eps
     dominates the minibatch noise), an array of B's shape.
+
+    Examples
+    --------
+    >>> eps_fractions([1.0, 0.01], [1.0, 1.0], 0.1, [1.0, 1e4])  # eps > |g_i| on half; > sigma/sqrt(B) at B = 1e4
+    (0.5, array([0., 1.]))
     """
     g = np.asarray(g, float)
     sigma = np.asarray(sigma, float)
@@ -812,6 +892,12 @@ def sqrt_rule_log_deviation(g, H, sigma, eps_ref, B_ref, B, rule="sqrt"):
     square-root rule predicts eta_star exactly.  In the noise-dominated regime
     (all ``a_i = g_i sqrt(B)/sigma_i -> 0`` at fixed b), ``m1 ∝ sqrt(B)`` and
     ``m2`` is constant, so ``D -> 0`` for ``rule="sqrt"``.
+
+    Examples
+    --------
+    >>> g, H, sigma = [1.0, 0.5], [[2.0, 0.3], [0.3, 1.0]], [1.0, 2.0]
+    >>> sqrt_rule_log_deviation(g, H, sigma, 0.1, 1e-3, [1e-3, 1e-2, 1e-1]).round(4)
+    array([ 0.    , -0.0016, -0.0179])
     """
     g, H, sigma = validate_problem(g, H, sigma)
     eps_ref = _check_eps(eps_ref)
