@@ -7,7 +7,7 @@ RESULTS += expand("results/eta_{family}.json", family=FAMILIES) + [
     "results/eta_realistic.json",
     "results/eta_sqrt_rule.json",
     "results/eta_no_surge.json",
-]
+] + (["results/eta_nqm_draws.json"] if "nqm" in FAMILIES else [])
 FIGURES += ["eta_curves", "eta_peaks", "eta_limits", "eta_sqrt_rule"]
 TABLES += ["eta_kappa2", "eta_peaks", "eta_realistic"]
 
@@ -144,6 +144,33 @@ rule eta_no_surge:
         CONDA_ENV
     script:
         "../src/scripts/eta_no_surge.py"
+
+
+# Whether the diagonal noisy quadratic model surges depends on its random initial point: the share of
+# draws of theta0 whose exact eta*(B) surges, and the strength distribution.
+rule eta_nqm_draws:
+    input:
+        library=LIBRARY,
+    output:
+        json="results/eta_nqm_draws.json",
+        npz="results/eta_nqm_draws.npz",
+    params:
+        problem=lambda w: config["eta"]["families"]["nqm"],
+        draws=config["eta"]["nqm_draws"],
+        eps=config["eta"]["eps"],
+        surge_min_strength=config["eta"]["surge_min_strength"],
+        window_points_per_decade=config["eta"]["surge_windows"]["points_per_decade"],
+    log:
+        log_of("eta_nqm_draws"),
+    benchmark:
+        benchmark_of("eta_nqm_draws")
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    script:
+        "../src/scripts/eta_nqm_draws.py"
 
 
 rule table_eta:
