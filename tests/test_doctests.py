@@ -37,6 +37,7 @@ DOCUMENTED = [
     "adameps.hessian",
     "adameps.practical",
     "adameps.optimal_lr",
+    "adameps.theory_inputs",
 ]
 
 

@@ -75,6 +75,12 @@ class TheoryInputs:
     ``live`` (D_full,) bool: which parameters of the flat model vector the
     inputs refer to (dead coordinates with identically zero gradient are
     dropped; all True for the NQM).  ``info``: how they were obtained.
+
+    Examples
+    --------
+    >>> inp = TheoryInputs(np.array([1.0, -0.5]), np.eye(2), np.array([1.0, 2.0]), np.ones(2, bool))
+    >>> float(ol.eta_star(inp.g, inp.H, inp.sigma, 0.1, 4.0)) > 0, inp.info
+    (True, {})
     """
 
     g: np.ndarray
@@ -89,6 +95,14 @@ def nqm_inputs(n=500, noise_scale=1.0, init_seed=0):
 
     The problem :func:`adameps.problems.nqm` (``grad_scale = 1``, ``seed = init_seed``), whose
     ``theta0`` is the initial point of :func:`adameps.training.train_nqm` with the same arguments.
+
+    Examples
+    --------
+    >>> inp = nqm_inputs(3, noise_scale=2.0)
+    >>> np.diag(inp.H), inp.sigma ** 2, inp.info["method"]
+    (array([1.        , 0.5       , 0.33333333]), array([2.        , 1.        , 0.66666667]), 'exact')
+    >>> bool(np.array_equal(inp.g, np.diag(inp.H) * problems.nqm_theta0(3, 0)))  # the trainer's theta0
+    True
     """
     g, H, sigma = problems.nqm(n, noise_scale, 1.0, init_seed).arrays()
     return TheoryInputs(g.copy(), H.copy(), sigma.copy(), np.ones(n, bool), dict(problem="nqm", method="exact"))
@@ -106,6 +120,15 @@ def gradient_stats(model, theta, X, Y, sigma_floor_rel=1e-12):
     (``a = g sqrt(B)/sigma`` would be infinite) and their loss contribution is
     O(l2), so the ``*_inputs`` functions drop them.  Live coordinates with a
     tiny variance get ``sigma >= sigma_floor_rel * max(sigma)``.
+
+    Examples
+    --------
+    >>> from adameps.digits import load_digits_data
+    >>> d = load_digits_data(n_train=100)
+    >>> model = SoftmaxRegression(d.d_in, d.n_classes)
+    >>> g, sigma, live, n_floored = gradient_stats(model, model.init(), d.X_train, d.Y_train)
+    >>> g.shape, int(live.sum()) < g.size, n_floored  # blank pixels' weights are dead coordinates
+    ((650,), True, 0)
     """
     G = model.per_example_grads(theta, X, Y)
     live = np.any(G != G[:1], axis=0)  # exact test: any example differs from the first
@@ -124,6 +147,15 @@ def softmax_hessian(model, theta, X):
     Shape (d*K, d*K), index ``d*K + k`` (``W.ravel()``).  Computed as
     ``T1 - J^T J / N`` with ``T1[(d,k),(e,k)] = mean_n x_nd x_ne p_nk`` and
     ``J_n = x_n kron p_n``.
+
+    Examples
+    --------
+    >>> from adameps.digits import load_digits_data
+    >>> X = load_digits_data(n_train=100).X_train[:, :3]  # three inputs, ten classes
+    >>> model = SoftmaxRegression(3, 10)
+    >>> H = softmax_hessian(model, model.init(), X)
+    >>> H.shape, bool(np.allclose(H, H.T)), bool(np.linalg.eigvalsh(H).min() > -1e-12)
+    ((30, 30), True, True)
     """
     N, d = X.shape
     K = model.K
@@ -142,6 +174,13 @@ def softmax_inputs(data, theta=None, ridge_rel=1e-8, l2=0.0):
 
     With ``l2`` the objective is ``CE + l2/2 |theta|^2``: ``g += l2 theta``,
     ``H += l2 I`` (per-example gradients shift equally, ``sigma`` unchanged).
+
+    Examples
+    --------
+    >>> from adameps.digits import load_digits_data
+    >>> inp = softmax_inputs(load_digits_data(n_train=100))
+    >>> inp.g.shape == inp.sigma.shape == (inp.H.shape[0],), inp.info["method"]
+    (True, 'exact')
     """
     model = SoftmaxRegression(data.d_in, data.n_classes, l2)
     theta = model.init() if theta is None else np.asarray(theta, float)
@@ -161,6 +200,16 @@ def hvp_fd(model, theta, X, Y, V, h=1e-5, batch=64):
     :math:`Hv \approx (\nabla L(\theta + h v) - \nabla L(\theta - h v)) / (2h)`,
     the gradients evaluated for ``batch`` vectors at once (the model broadcasts
     over a leading parameter axis).  Error :math:`O(h^2) + O(\epsilon_{mach}/h)`.
+
+    Examples
+    --------
+    >>> from adameps.digits import load_digits_data
+    >>> d = load_digits_data(n_train=50)
+    >>> model = SoftmaxRegression(d.d_in, d.n_classes)
+    >>> theta, v = model.init(), np.random.default_rng(0).standard_normal(d.d_in * d.n_classes)
+    >>> exact = softmax_hessian(model, theta, d.X_train) @ v
+    >>> bool(np.allclose(hvp_fd(model, theta, d.X_train, d.Y_train, v)[0], exact, atol=1e-7))
+    True
     """
     V = np.atleast_2d(np.asarray(V, float))
     out = np.empty_like(V)
@@ -173,7 +222,17 @@ def hvp_fd(model, theta, X, Y, V, h=1e-5, batch=64):
 
 
 def hessian_fd(model, theta, X, Y, h=1e-5, batch=64):
-    """Full Hessian from D finite-difference HVPs with unit vectors, symmetrised."""
+    """Full Hessian from D finite-difference HVPs with unit vectors, symmetrised.
+
+    Examples
+    --------
+    >>> from adameps.digits import load_digits_data
+    >>> d = load_digits_data(n_train=50)
+    >>> model = SoftmaxRegression(d.d_in, d.n_classes)
+    >>> H = hessian_fd(model, model.init(), d.X_train, d.Y_train)
+    >>> bool(np.allclose(H, softmax_hessian(model, model.init(), d.X_train), atol=1e-7))
+    True
+    """
     D = theta.size
     H = np.empty((D, D))
     for s in range(0, D, batch):
@@ -187,6 +246,16 @@ def hutchinson_diag(model, theta, X, Y, n_probes=200, seed=0, h=1e-5, batch=64):
     r"""Hutchinson estimate ``diag(H) ~ mean_k z_k * (H z_k)``, Rademacher ``z_k`` (seeded).
 
     Unbiased; the variance of coordinate i is ``sum_{j != i} H_ij^2 / n_probes``.
+
+    Examples
+    --------
+    >>> from adameps.digits import load_digits_data
+    >>> d = load_digits_data(n_train=50)
+    >>> model = SoftmaxRegression(d.d_in, d.n_classes)
+    >>> est = hutchinson_diag(model, model.init(), d.X_train, d.Y_train, n_probes=400)
+    >>> exact = np.diag(softmax_hessian(model, model.init(), d.X_train))
+    >>> bool(abs(est.sum() / exact.sum() - 1) < 0.05)  # the trace, to a few per cent
+    True
     """
     rng = np.random.default_rng(seed)
     Z = rng.choice(np.array([-1.0, 1.0]), size=(int(n_probes), theta.size))
@@ -207,6 +276,13 @@ def mlp_inputs(data, hidden=32, activation="tanh", init_seed=0, theta=None,
     is below the floor on 750 coordinates (Hutchinson, 200 probes: 811), so
     the MLP comparison with the SPD-only theory is approximate by construction.
     See module docstring.
+
+    Examples
+    --------
+    >>> from adameps.digits import load_digits_data
+    >>> inp = mlp_inputs(load_digits_data(n_train=50), hidden=2)
+    >>> inp.info["method"], inp.H.shape == (inp.g.size, inp.g.size), bool(np.linalg.eigvalsh(inp.H).min() > 0)
+    ('fd_full', True, True)
     """
     model = MLP(data.d_in, data.n_classes, hidden, activation, l2)
     theta = model.init(init_seed) if theta is None else np.asarray(theta, float)
@@ -257,6 +333,14 @@ def predict_terms(inputs, optimizer, eps, B):
       (``eps = 0`` for sign and Adam-atan2, scaled like ``"exact"`` for the latter; absent for SGD).
 
     ``eps`` is ignored (use ``None``) for sign, atan2 and SGD.  Returns ``{name: (N, D)}``.
+
+    Examples
+    --------
+    >>> N, D = predict_terms(nqm_inputs(20), "adam", 1e-3, [1.0, 16.0])["exact"]
+    >>> bool(np.allclose(N / D, predict(nqm_inputs(20), "adam", 1e-3, [1.0, 16.0])["exact"]))
+    True
+    >>> sorted(predict_terms(nqm_inputs(20), "sgd", None, [1.0]))
+    ['exact']
     """
     g, H, sigma = inputs.g, inputs.H, inputs.sigma
     if optimizer == "sgd":
@@ -304,7 +388,14 @@ def predict(inputs, optimizer, eps, B):
 
 
 def digits_inputs(data, model="softmax", **kw):
-    """Dispatch to :func:`softmax_inputs` or :func:`mlp_inputs`."""
+    """Dispatch to :func:`softmax_inputs` or :func:`mlp_inputs`.
+
+    Examples
+    --------
+    >>> from adameps.digits import load_digits_data
+    >>> digits_inputs(load_digits_data(n_train=50), "mlp", hidden=2).info["model"]
+    'mlp'
+    """
     if model == "softmax":
         return softmax_inputs(data, **kw)
     if model == "mlp":
@@ -320,6 +411,12 @@ def normalised_log_ratio(eta_meas, eta_pred):
     mean(r) (log of the constant factor by which the prediction is off),
     ``rms`` / ``max_abs`` of ``r - offset`` (shape error: 0 when the curves are
     proportional).  Returns a dict of floats.
+
+    Examples
+    --------
+    >>> r = normalised_log_ratio([2.0, 4.0, 8.0], [1.0, 2.0, 4.0])  # off by a constant factor 2
+    >>> round(r["offset"], 6), round(r["rms"], 12), round(r["max_abs"], 12)
+    (0.693147, 0.0, 0.0)
     """
     r = np.log(np.asarray(eta_meas, float)) - np.log(np.asarray(eta_pred, float))
     off = float(np.mean(r))
@@ -355,6 +452,13 @@ def find_surge(B, eta, log_se=None, nsig=2.0, rtol=0.0):
     curve is not a surge).  Returns ``dict(has_surge, index, B_peak,
     log_rise, log_drop)`` with ``log_rise = log(eta_j/eta_0)``, ``log_drop =
     log(eta_j / eta_{n-1})``; ``B_peak`` is ``B[j]`` (``None`` without a surge).
+
+    Examples
+    --------
+    >>> find_surge([1.0, 10.0, 100.0], [1.0, 2.0, 1.5])["B_peak"]
+    10.0
+    >>> find_surge([1.0, 10.0, 100.0], [1.0, 2.0, 3.0])["has_surge"]  # monotone: no surge
+    False
     """
     B = np.asarray(B, float)
     le = np.log(np.asarray(eta, float))
@@ -371,7 +475,14 @@ def find_surge(B, eta, log_se=None, nsig=2.0, rtol=0.0):
 
 
 def compare_curves(B, eta_meas, eta_pred, log_se_meas=None, nsig=2.0):
-    """All comparison metrics of a measured and a predicted eta*(B) curve in one dict."""
+    """All comparison metrics of a measured and a predicted eta*(B) curve in one dict.
+
+    Examples
+    --------
+    >>> c = compare_curves([1.0, 10.0, 100.0], [1.0, 2.0, 1.5], [0.5, 1.0, 0.75])
+    >>> round(c["rms"], 12), c["spearman"], c["surge_meas"]["has_surge"], c["surge_pred"]["has_surge"]
+    (0.0, 1.0, True, True)
+    """
     out = normalised_log_ratio(eta_meas, eta_pred)
     out["spearman"] = spearman(eta_meas, eta_pred)
     out["surge_meas"] = find_surge(B, eta_meas, log_se_meas, nsig)
