@@ -38,6 +38,7 @@ DOCUMENTED = [
     "adameps.practical",
     "adameps.optimal_lr",
     "adameps.theory_inputs",
+    "adameps.pipeline.config",
 ]
 
 

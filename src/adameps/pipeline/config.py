@@ -22,15 +22,47 @@ import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+__all__ = [
+    "SCHEMA",
+    "ConfigError",
+    "iter_leaves",
+    "check_finite",
+    "check_less",
+    "load_yaml",
+    "validate_schema",
+    "n_train_jobs",
+    "check_training",
+    "check_families",
+    "train_work",
+    "arm_model",
+    "check_limits",
+    "validate_config",
+    "recover_stale_lock",
+    "remove_partial_files",
+    "main",
+]
+
 SCHEMA = "config/schema/config.schema.yaml"
 
 
 class ConfigError(ValueError):
-    """A configuration the pipeline cannot run; the message names the key(s)."""
+    """A configuration the pipeline cannot run; the message names the key(s).
+
+    Examples
+    --------
+    >>> issubclass(ConfigError, ValueError)  # callers that catch ValueError see it too
+    True
+    """
 
 
 def iter_leaves(obj, path=""):
-    """Yield ``(dotted.key.path, value)`` for every scalar in a nested mapping/list."""
+    """Yield ``(dotted.key.path, value)`` for every scalar in a nested mapping/list.
+
+    Examples
+    --------
+    >>> list(iter_leaves({"eta": {"eps": {"n": 19}, "table_eps": [0.1, 1.0]}}))
+    [('eta.eps.n', 19), ('eta.table_eps[0]', 0.1), ('eta.table_eps[1]', 1.0)]
+    """
     if isinstance(obj, Mapping):
         for k, v in obj.items():
             yield from iter_leaves(v, f"{path}.{k}" if path else str(k))
@@ -42,7 +74,16 @@ def iter_leaves(obj, path=""):
 
 
 def check_finite(config: Mapping) -> None:
-    """Raise ``ValueError`` naming the first key whose value is a NaN or infinite float."""
+    """Raise ``ValueError`` naming the first key whose value is a NaN or infinite float.
+
+    Examples
+    --------
+    >>> try:
+    ...     check_finite({"eta": {"surge_min_strength": float("nan")}})
+    ... except ConfigError as e:
+    ...     print(e)
+    config key 'eta.surge_min_strength' must be a finite number, got nan
+    """
     for path, value in iter_leaves(config):
         if isinstance(value, float) and not math.isfinite(value):
             raise ConfigError(f"config key '{path}' must be a finite number, got {value!r}")
@@ -56,7 +97,16 @@ def _get(config: Mapping, dotted: str):
 
 
 def check_less(config: Mapping, lower: str, upper: str) -> None:
-    """Raise ``ValueError`` naming both keys unless ``config[lower] < config[upper]`` (dotted key paths)."""
+    """Raise ``ValueError`` naming both keys unless ``config[lower] < config[upper]`` (dotted key paths).
+
+    Examples
+    --------
+    >>> try:
+    ...     check_less({"eta": {"B": {"log10_min": 3.0, "log10_max": 1.0}}}, "eta.B.log10_min", "eta.B.log10_max")
+    ... except ConfigError as e:
+    ...     print(e)
+    config key 'eta.B.log10_min' (3.0) must be less than 'eta.B.log10_max' (1.0)
+    """
     lo, hi = _get(config, lower), _get(config, upper)
     if not lo < hi:
         raise ConfigError(f"config key '{lower}' ({lo!r}) must be less than '{upper}' ({hi!r})")
@@ -64,7 +114,22 @@ def check_less(config: Mapping, lower: str, upper: str) -> None:
 
 # ---------------------------------------------------------------- YAML and the schema
 def load_yaml(path):
-    """The YAML file at ``path``; a syntax error is a :class:`ConfigError` naming the file, line and column."""
+    """The YAML file at ``path``; a syntax error is a :class:`ConfigError` naming the file, line and column.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "overlay.yaml"
+    >>> _ = path.write_text("eta:\\n  nqm_draws: 5\\n")
+    >>> load_yaml(path)
+    {'eta': {'nqm_draws': 5}}
+    >>> _ = path.write_text("eta:\\n  nqm_draws: [5\\n")
+    >>> try:
+    ...     load_yaml(path)
+    ... except ConfigError as e:
+    ...     print(str(e).replace(str(path), "overlay.yaml"))
+    overlay.yaml:3:1: YAML syntax error: expected ',' or ']', but got '<stream end>'
+    """
     import yaml
 
     try:
@@ -177,7 +242,24 @@ def _message(error, schema) -> str:
 
 def validate_schema(config: dict, schema_path=SCHEMA) -> None:
     """Validate ``config`` against the schema (reading number strings first, integers strict);
-    :class:`ConfigError` listing each violation on one line."""
+    :class:`ConfigError` listing each violation on one line.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> schema = Path(tempfile.mkdtemp()) / "schema.yaml"
+    >>> _ = schema.write_text("type: object\\nproperties:\\n  n: {type: integer, minimum: 1}\\n")
+    >>> config = {"n": "12"}  # as --config n=12 gives it: a string
+    >>> validate_schema(config, schema)
+    >>> config
+    {'n': 12}
+    >>> try:
+    ...     validate_schema({"n": 0}, schema)
+    ... except ConfigError as e:
+    ...     print(e)
+    invalid configuration (config/schema/config.schema.yaml documents every key):
+      config key 'n' = 0 must be >= 1
+    """
     schema = load_yaml(schema_path)
     validator = _validator(schema)
     _read_numbers(config, validator)
@@ -194,13 +276,31 @@ EPS_OPTIMIZERS = ("adam", "softsign")
 
 
 def n_train_jobs(arm: Mapping) -> int:
-    """One ``train_sweep`` job per eps of an adam or softsign arm; one for an arm without eps."""
+    """One ``train_sweep`` job per eps of an adam or softsign arm; one for an arm without eps.
+
+    Examples
+    --------
+    >>> n_train_jobs({"optimizer": "adam", "log10_eps": [-8, -3, 0]}), n_train_jobs({"optimizer": "sgd"})
+    (3, 1)
+    """
     return len(arm["log10_eps"]) if arm["optimizer"] in EPS_OPTIMIZERS else 1
 
 
 def check_training(config: Mapping) -> None:
     """The cross-references of ``train``: step_budget and lr_curves name existing arms, arm names stay
-    distinct as macro keys (the underscores dropped) and do not collide with step-budget arms."""
+    distinct as macro keys (the underscores dropped) and do not collide with step-budget arms.
+
+    Examples
+    --------
+    >>> train = {"problems": {"nqm": {"optimizer": "adam", "log10_eps": [-8.0]}},
+    ...          "step_budget": {"problem": "nqm", "steps": [10]}, "lr_curves": {"problem": "nqm", "eps_index": 1}}
+    >>> try:
+    ...     check_training({"train": train})
+    ... except ConfigError as e:
+    ...     print(e)
+    config key 'train.lr_curves' = {'problem': 'nqm', 'eps_index': 1}: eps_index must be one of the arm's eps
+    indices (0 to 0)
+    """
     train = config["train"]
     arms = train["problems"]
     budget, curves = train["step_budget"], train["lr_curves"]
@@ -229,7 +329,18 @@ def check_training(config: Mapping) -> None:
 
 
 def check_families(config: Mapping) -> None:
-    """Constraints of the problem builders (adameps.problems) that JSON Schema cannot state."""
+    """Constraints of the problem builders (adameps.problems) that JSON Schema cannot state.
+
+    Examples
+    --------
+    >>> check_families({"eta": {"families": {"low_rank_dominated": {"n": 300, "rank": 1}}}})
+    >>> try:
+    ...     check_families({"eta": {"families": {"low_rank_dominated": {"n": 300, "rank": 300}}}})
+    ... except ConfigError as e:
+    ...     print(e)
+    config key 'eta.families.low_rank_dominated.rank' = 300 must be less than
+    'eta.families.low_rank_dominated.n' = 300; write a rank of at most 299
+    """
     low = config["eta"]["families"].get("low_rank_dominated")
     if low is not None:
         n, rank = low.get("n", 300), low.get("rank", 1)
@@ -246,7 +357,14 @@ _DIGITS_FEATURES, _DIGITS_CLASSES = 64, 10
 def train_work(arm: Mapping, train: Mapping, model: str) -> float:
     """The work of one ``train_sweep`` job of ``arm`` in multiply-adds (order of magnitude):
     per batch size, (coarse + fine) learning rates × seeds × steps × the cost of one step
-    (n for the NQM; B × parameters for the digits models)."""
+    (n for the NQM; B × parameters for the digits models).
+
+    Examples
+    --------
+    >>> train = {"lr_search": {"coarse": 7, "fine": 5}, "seeds": 2}
+    >>> train_work({"n": 500, "steps": 100, "B": [1, 16]}, train, "nqm")  # 12 lr x 2 seeds x 100 steps x 2 x 500
+    2400000.0
+    """
     search = train["lr_search"]
     runs = (search["coarse"] + search["fine"]) * train["seeds"] * arm["steps"]
     if model == "nqm":
@@ -260,7 +378,13 @@ def train_work(arm: Mapping, train: Mapping, model: str) -> float:
 
 
 def arm_model(arm: str) -> str:
-    """The model an arm trains: the part of its name before the first "_" (nqm, softmax, mlp)."""
+    """The model an arm trains: the part of its name before the first "_" (nqm, softmax, mlp).
+
+    Examples
+    --------
+    >>> arm_model("mlp_wide"), arm_model("nqm")
+    ('mlp', 'nqm')
+    """
     return arm.split("_")[0]
 
 
@@ -273,7 +397,20 @@ def _sci(x) -> str:
 def check_limits(config: Mapping) -> None:
     """The work and memory a configuration asks for against ``limits`` (the schema says how to raise
     them): moments grid points, n² and sweep points of each eta family, work per training job and
-    the number of training jobs."""
+    the number of training jobs.
+
+    Examples
+    --------
+    >>> config = load_yaml(Path(__file__).parents[3] / "config/config.yaml")
+    >>> check_limits(config)
+    >>> config["eta"]["families"]["nqm"]["n"] = 10**5
+    >>> try:
+    ...     check_limits(config)
+    ... except ConfigError as e:
+    ...     print(str(e).split(";")[0])
+    config key eta.families.nqm.n = 100000: n² (entries of the dense H) = 1.00e+10 exceeds
+    limits.eta_matrix_entries = 2.50e+07
+    """
     lim = config["limits"]
 
     def over(what: str, value: float, limit_key: str, fix: str):
@@ -326,7 +463,17 @@ ORDERED = [
 
 def validate_config(config: dict, schema_path=SCHEMA) -> None:
     """Every check of the configuration, in order; :class:`ConfigError` naming the key on the first
-    failure.  Numbers written as strings are turned into numbers in place."""
+    failure.  Numbers written as strings are turned into numbers in place.
+
+    Examples
+    --------
+    >>> root = Path(__file__).parents[3]
+    >>> config = load_yaml(root / "config/config.yaml")
+    >>> config["eta"]["surge_min_strength"] = "1e-3"  # YAML 1.1 reads 1e-3 as text
+    >>> validate_config(config, root / SCHEMA)
+    >>> config["eta"]["surge_min_strength"]
+    0.001
+    """
     check_finite(config)  # first: NaN passes every range check, and inf would read as "must be <= 100"
     validate_schema(config, schema_path)
     for lower, upper in ORDERED:
@@ -362,7 +509,17 @@ def recover_stale_lock(workdir=".", log=print) -> bool:
     """Remove Snakemake's lock files (``.snakemake/locks/*.lock``) if no Snakemake process is running
     in ``workdir``: a lock whose owner is gone (SIGKILL, the OOM killer, a power cut) otherwise makes
     every rerun fail until ``snakemake --unlock``.  A lock held by a live process is left alone (so
-    two concurrent runs still exclude each other).  Returns whether a stale lock was removed."""
+    two concurrent runs still exclude each other).  Returns whether a stale lock was removed.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> work = Path(tempfile.mkdtemp())
+    >>> (work / ".snakemake/locks").mkdir(parents=True)
+    >>> (work / ".snakemake/locks/0.input.lock").touch()
+    >>> recover_stale_lock(work, log=lambda message: None), sorted((work / ".snakemake/locks").iterdir())
+    (True, [])
+    """
     workdir = Path(workdir).resolve()
     locks = sorted((workdir / ".snakemake" / "locks").glob("*.lock"))
     if not locks:
@@ -385,7 +542,17 @@ PARTIAL_DIRS = ("results", "figures", "paper", "dist")
 def remove_partial_files(workdir=".", log=print) -> list[str]:
     """Delete the temporary files (``.<name>.<random>.part``, see ``_common.atomic_path``) that a hard
     kill leaves in the output directories, if no other Snakemake runs in ``workdir`` (whose jobs could
-    be writing them). Returns the removed paths."""
+    be writing them). Returns the removed paths.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> work = Path(tempfile.mkdtemp())
+    >>> (work / "results").mkdir()
+    >>> (work / "results/.eta_nqm.json.x1.part").touch()
+    >>> remove_partial_files(work, log=lambda message: None)
+    ['results/.eta_nqm.json.x1.part']
+    """
     workdir = Path(workdir).resolve()
     parts = sorted(p for d in PARTIAL_DIRS for p in (workdir / d).rglob(".*.part") if p.is_file())
     if not parts or _live_snakemake(workdir):
@@ -411,7 +578,17 @@ def _merge(base: dict, overlay: Mapping) -> None:
 def main(argv=None) -> int:
     """``python -m adameps.pipeline.config [OVERLAY.yaml ...]``: check config/config.yaml with the overlays read
     on top, as the Snakefile does, without Snakemake (whose message for a YAML error in a
-    ``--configfile`` names neither the file nor the line)."""
+    ``--configfile`` names neither the file nor the line).
+
+    Examples
+    --------
+    >>> import contextlib
+    >>> with contextlib.chdir(Path(__file__).parents[3]):
+    ...     status = main([])
+    config/config.yaml: valid
+    >>> status
+    0
+    """
     import sys
 
     paths = list(sys.argv[1:] if argv is None else argv)
