@@ -39,6 +39,7 @@ DOCUMENTED = [
     "adameps.optimal_lr",
     "adameps.theory_inputs",
     "adameps.pipeline.config",
+    "adameps.plotting",
 ]
 
 

@@ -9,6 +9,32 @@ from __future__ import annotations
 import matplotlib as mpl
 import numpy as np
 
+__all__ = [
+    "TEXT_WIDTH_IN",
+    "PALETTE",
+    "STYLE",
+    "MOMENT_LINES",
+    "EPS_CYCLE",
+    "EPS_MARKERS",
+    "use_style",
+    "figsize",
+    "plot_erf_approximations",
+    "plot_moment_curves",
+    "plot_error_maps",
+    "plot_eta_curves",
+    "plot_eta_peaks",
+    "eps_colours",
+    "eps_markers",
+    "plot_train_eta",
+    "scatter_styles",
+    "plot_train_scatter",
+    "plot_train_budget",
+    "plot_lr_curves",
+    "plot_large_eps_convergence",
+    "plot_log_ratio_map",
+    "plot_sqrt_rule",
+]
+
 #: Text width of the paper in inches (article class, 11pt, 1in margins on A4 paper).
 TEXT_WIDTH_IN = 6.27
 
@@ -56,12 +82,26 @@ STYLE = {
 
 
 def use_style() -> None:
-    """Apply :data:`STYLE` to matplotlib's global rcParams."""
+    """Apply :data:`STYLE` to matplotlib's global rcParams.
+
+    Examples
+    --------
+    >>> with mpl.rc_context():  # here only inside the block; the figure scripts call it once
+    ...     use_style()
+    ...     print(mpl.rcParams["font.size"] == STYLE["font.size"], mpl.rcParams["pdf.fonttype"])
+    True 42
+    """
     mpl.rcParams.update(STYLE)
 
 
 def figsize(width_fraction: float = 1.0, aspect: float = 0.4) -> tuple[float, float]:
-    """Figure size ``(w, h)`` in inches: a fraction of the text width and ``h = aspect * w``."""
+    """Figure size ``(w, h)`` in inches: a fraction of the text width and ``h = aspect * w``.
+
+    Examples
+    --------
+    >>> figsize(0.5, aspect=1.0)
+    (3.135, 3.135)
+    """
     w = TEXT_WIDTH_IN * width_fraction
     return (w, aspect * w)
 
@@ -70,6 +110,16 @@ def plot_erf_approximations(ax_curves, ax_errors, x, erf, approx: dict) -> None:
     r"""Draw ``erf`` with its approximations (left) and their errors ``approx - erf`` (right).
 
     ``approx`` maps a name (``"softsign"``, ``"clip"``) to the approximation's values on ``x``.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from scipy.special import erf
+    >>> left, right = Figure().subplots(1, 2)
+    >>> x = np.linspace(-3.0, 3.0, 61)
+    >>> plot_erf_approximations(left, right, x, erf(x), {"softsign": x / np.sqrt(x**2 + np.pi / 4)})
+    >>> len(left.lines), len(right.lines)  # erf and softsign; softsign's error and the zero line
+    (2, 2)
     """
     labels = {
         "softsign": r"$x/\sqrt{x^2+\pi/4}$",
@@ -105,6 +155,15 @@ def plot_moment_curves(axes, a, b_values, curves: dict, moment: str) -> None:
     r"""One panel per ``b``: ``m1`` or ``m2`` (``moment``) against ``a`` for each curve.
 
     ``curves`` maps a key of :data:`MOMENT_LINES` to an array of shape ``(len(b_values), len(a))``.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> axes = Figure().subplots(1, 2)
+    >>> a = np.linspace(0.0, 4.0, 9)
+    >>> plot_moment_curves(axes, a, [0.1, 1.0], {"sign": np.tanh(a) * np.ones((2, 1))}, "m1")
+    >>> [ax.get_title() for ax in axes], axes[0].get_ylabel()
+    (['$b = 0.1$', '$b = 1$'], '$m_1(a, b)$')
     """
     symbol = {"m1": r"$m_1(a, b)$", "m2": r"$m_2(a, b)$"}[moment]
     for j, (ax, b) in enumerate(zip(axes, b_values)):
@@ -122,6 +181,17 @@ def plot_error_maps(fig, axes, a, b, errors: dict, titles: dict, floor: float = 
 
     ``errors`` maps a name to an array of shape ``(len(b), len(a))``; values below ``floor``
     are shown at the floor so one colour scale serves every panel.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> fig = Figure()
+    >>> axes = fig.subplots(1, 2)
+    >>> a, b = np.linspace(0.0, 5.0, 6), np.logspace(-1, 1, 3)
+    >>> err = {"clip": np.full((3, 6), 1e-3), "post": np.full((3, 6), 1e-8)}
+    >>> plot_error_maps(fig, axes, a, b, err, {"clip": "clip", "post": "post"})
+    >>> len(fig.axes), axes[1].get_yscale()  # two maps and one shared colour bar
+    (3, 'log')
     """
     vmax = max(float(np.max(np.abs(e))) for e in errors.values())
     levels_hi = np.ceil(np.log10(vmax))
@@ -148,7 +218,18 @@ def plot_eta_curves(ax, B, eps, exact, mean_field, sign, which, title, sgd=None,
     ``sgd``, if given, is SGD's optimum :math:`\eta^*_{\mathrm{SGD}}(B)`; it is drawn as
     :math:`\epsilon\,\eta^*_{\mathrm{SGD}}(B)` (black dotted) for the largest drawn ``eps``, the
     :math:`\epsilon\to\infty` asymptote of the exact curve of that :math:`\epsilon`.  ``b_noise``,
-    if given, is marked by a thin vertical line."""
+    if given, is marked by a thin vertical line.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().subplots()
+    >>> B, eps = np.logspace(0, 4, 5), np.array([1e-3, 1.0])
+    >>> exact, mf = np.array([np.sqrt(B), B / (1 + B)]), np.array([np.sqrt(B), B / (2 + B)])
+    >>> plot_eta_curves(ax, B, eps, exact, mf, np.sqrt(B), [0, 1], "nqm", sgd=B / (1 + B), b_noise=100.0)
+    >>> len(ax.lines), ax.get_xscale(), ax.get_title()  # sign, B_noise, two exact + two mean field, SGD
+    (7, 'log', 'nqm')
+    """
     colours = [PALETTE[c] for c in ("blue", "vermillion", "green", "purple", "orange", "skyblue")]
     ax.plot(B, sign, color="#BBBBBB", lw=4.0, solid_capstyle="butt", zorder=1, label="SignSGD")
     if b_noise is not None:
@@ -168,7 +249,18 @@ def plot_eta_curves(ax, B, eps, exact, mean_field, sign, which, title, sgd=None,
 
 
 def plot_eta_peaks(ax, eps, peaks: dict, mf_peaks: dict) -> None:
-    r"""Batch size of the surge peak against :math:`\epsilon`: exact (solid, markers) and mean field (dashed)."""
+    r"""Batch size of the surge peak against :math:`\epsilon`: exact (solid, markers) and mean field (dashed).
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().subplots()
+    >>> eps = np.logspace(-3, 0, 4)
+    >>> plot_eta_peaks(ax, eps, {"dense": [10.0, 20.0, np.nan, np.nan], "nqm": [np.nan] * 4},
+    ...                {"dense": [8.0, 15.0, np.nan, np.nan], "nqm": [np.nan] * 4})
+    >>> [line.get_label() for line in ax.lines]  # a family without a finite peak is not drawn
+    ['dense, exact', 'dense, mean field']
+    """
     colours = [PALETTE[c] for c in ("blue", "vermillion", "green", "purple")]
     # A curve without a single finite point is not drawn and gets no legend entry.
     for colour, (name, p) in zip(colours, peaks.items()):
@@ -191,14 +283,26 @@ EPS_MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 
 
 def eps_colours(log10_eps) -> dict:
-    """One colour per log10(eps) value (sorted), shared by every panel of the training figures."""
+    """One colour per log10(eps) value (sorted), shared by every panel of the training figures.
+
+    Examples
+    --------
+    >>> eps_colours([-3.0, -8.0]) == {-8.0: PALETTE["blue"], -3.0: PALETTE["orange"]}
+    True
+    """
     cycle = [PALETTE[c] for c in EPS_CYCLE]
     vals = sorted({float(x) for x in log10_eps})
     return {x: cycle[k % len(cycle)] for k, x in enumerate(vals)}
 
 
 def eps_markers(log10_eps) -> dict:
-    """One marker per log10(eps) value (sorted), paired with :func:`eps_colours`."""
+    """One marker per log10(eps) value (sorted), paired with :func:`eps_colours`.
+
+    Examples
+    --------
+    >>> eps_markers([-3.0, -8.0, 0.0])
+    {-8.0: 'o', -3.0: 's', 0.0: '^'}
+    """
     vals = sorted({float(x) for x in log10_eps})
     return {x: EPS_MARKERS[k % len(EPS_MARKERS)] for k, x in enumerate(vals)}
 
@@ -218,6 +322,16 @@ def plot_train_eta(ax, B, eps, eta, log_se, theory, title, colours=None, ok=None
     ``markers`` map ``log10(eps)`` to a colour / marker (default :func:`eps_colours`,
     :func:`eps_markers`); ``ok`` (same shape as ``eta``) marks bracketed, refined minima: the others
     are drawn as open markers (a bound, not an estimate).
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().subplots()
+    >>> B = np.array([1.0, 4.0, 16.0])
+    >>> eta, se = np.array([[0.1, 0.2, 0.3]]), np.full((1, 3), 0.05)
+    >>> plot_train_eta(ax, B, [1e-3], eta, se, 1.1 * eta, "nqm, adam", ok=np.array([[True, True, False]]))
+    >>> ax.get_legend_handles_labels()[1], ax.get_yscale()
+    (['$\\epsilon = 10^{-3}$'], 'log')
     """
     eps = np.asarray(eps, float)
     colours = colours or eps_colours(np.log10(eps[np.isfinite(eps)]))
@@ -241,7 +355,13 @@ def plot_train_eta(ax, B, eps, eta, log_se, theory, title, colours=None, ok=None
 
 
 def scatter_styles(labels) -> dict:
-    """One ``(marker, colour)`` per label, in order, so that every panel draws a group alike."""
+    """One ``(marker, colour)`` per label, in order, so that every panel draws a group alike.
+
+    Examples
+    --------
+    >>> scatter_styles(["adam", "sign"]) == {"adam": ("o", PALETTE["blue"]), "sign": ("s", PALETTE["vermillion"])}
+    True
+    """
     markers = "osD^vP<>"
     colours = [PALETTE[c] for c in ("blue", "vermillion", "green", "purple", "orange", "skyblue", "black")]
     return {lab: (markers[k % len(markers)], colours[k % len(colours)]) for k, lab in enumerate(labels)}
@@ -253,6 +373,15 @@ def plot_train_scatter(ax, groups: dict, title, styles=None) -> None:
     ``groups`` maps a label to ``(pred, meas, ok)`` flat arrays; unbracketed minima (``ok`` False)
     are open markers.  ``styles`` (default :func:`scatter_styles` of the labels) maps a label to its
     ``(marker, colour)``: pass one mapping to every panel of a figure.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().subplots()
+    >>> pred, meas = np.array([0.1, 0.2, 0.4]), np.array([0.12, 0.15, 0.5])
+    >>> plot_train_scatter(ax, {"adam": (pred, meas, np.array([True, True, False]))}, "one step")
+    >>> ax.get_xlim() == ax.get_ylim() == (0.05, 1.0)  # square, a factor 2 beyond the data
+    True
     """
     styles = styles or scatter_styles(list(groups))
     lo, hi = np.inf, -np.inf
@@ -276,7 +405,18 @@ def plot_train_scatter(ax, groups: dict, title, styles=None) -> None:
 
 def plot_train_budget(ax, B, steps, eta, log_se, theory_adam, theory_softsign, title) -> None:
     r"""Measured :math:`\eta^*(B)` after each step budget (markers, one colour per budget) with the exact
-    theory of Adam's first step, :math:`x/(|x|+\epsilon)` (solid), and of softsign (dashed)."""
+    theory of Adam's first step, :math:`x/(|x|+\epsilon)` (solid), and of softsign (dashed).
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().subplots()
+    >>> B = np.array([1.0, 4.0, 16.0])
+    >>> eta = np.array([[0.1, 0.2, 0.3], [0.05, 0.06, 0.07]])
+    >>> plot_train_budget(ax, B, [1, 100], eta, np.zeros_like(eta), [0.1, 0.2, 0.3], [0.1, 0.2, 0.28], "nqm")
+    >>> ax.get_legend_handles_labels()[1]
+    ['theory, $x/(|x|+\\epsilon)$', 'theory, softsign', '1 step', '100 steps']
+    """
     colours = [PALETTE[c] for c in ("vermillion", "blue", "green", "purple", "orange", "skyblue")]
     for c, s, y, se in zip(colours, steps, eta, log_se):
         _log_errorbar(ax, B, y, se, fmt="o", ms=3, color=c, label=f"{s} step" + ("s" if s != 1 else ""))
@@ -292,7 +432,18 @@ def plot_lr_curves(ax, lrs: dict, mean: dict, lo: dict, hi: dict, eta: dict, f_e
     r"""Seed-mean final loss against the learning rate per batch size (lines), the seeds' range
     (band with its edges) and the fitted minimum (marker); log--log, the loss axis cut at three times
     the largest loss of the three smallest learning rates (the diverging side is not the point).
-    Every argument is a dict keyed by ``B``."""
+    Every argument is a dict keyed by ``B``.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().subplots()
+    >>> lrs = {4.0: np.logspace(-3, 0, 7)}
+    >>> loss = {4.0: 1.0 + (np.log10(lrs[4.0]) + 1.5) ** 2}
+    >>> plot_lr_curves(ax, lrs, loss, {4.0: 0.9 * loss[4.0]}, {4.0: 1.1 * loss[4.0]}, {4.0: 10**-1.5}, {4.0: 1.0})
+    >>> ax.get_legend_handles_labels()[1], ax.get_xlabel()
+    (['$B = 4$'], 'learning rate $\\eta$')
+    """
     cycle = [PALETTE[c] for c in EPS_CYCLE]
     for c, B in zip(cycle, lrs):
         # the band (range over seeds) opaque enough to see, with its edges drawn
@@ -313,7 +464,17 @@ def plot_lr_curves(ax, lrs: dict, mean: dict, lo: dict, hi: dict, eta: dict, f_e
 
 def plot_large_eps_convergence(ax, eps, gaps: dict, post_gaps: dict) -> None:
     r""":math:`\max_B |\eta^*/\epsilon \,/\, \eta^*_{\mathrm{SGD}} - 1|` against :math:`\epsilon` per family
-    (solid), and the post's :math:`\pi/2` limit's gap from the exact limit (dashed, constant)."""
+    (solid), and the post's :math:`\pi/2` limit's gap from the exact limit (dashed, constant).
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().subplots()
+    >>> eps = np.logspace(0, 4, 5)
+    >>> plot_large_eps_convergence(ax, eps, {"nqm": 1.0 / eps**2}, {"nqm": 0.36})
+    >>> len(ax.lines), ax.get_yscale()  # the gap and the post's constant gap
+    (2, 'log')
+    """
     colours = [PALETTE[c] for c in ("blue", "vermillion", "green", "purple")]
     for colour, (name, gap) in zip(colours, gaps.items()):
         ax.plot(eps, gap, "o-", ms=2.5, color=colour, label=name)
@@ -331,7 +492,17 @@ def plot_log_ratio_map(ax, B, eps, ratio, title, vmax, vmin=None):
 
     Logarithmic colour scale from ``vmin`` (default ``vmax/1e4``) to ``vmax``; pass the largest value
     of every map sharing the colour bar as ``vmax`` so that none saturates at the top (values below
-    ``vmin`` take the lowest colour: give the colour bar ``extend="min"``)."""
+    ``vmin`` take the lowest colour: give the colour bar ``extend="min"``).
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().subplots()
+    >>> B, eps = np.logspace(0, 3, 4), np.logspace(-2, 2, 5)
+    >>> mesh = plot_log_ratio_map(ax, B, eps, np.exp(np.full((5, 4), 0.1)), "nqm", vmax=1.0)
+    >>> mesh.norm.vmin, mesh.norm.vmax
+    (0.0001, 1.0)
+    """
     vmin = vmax * 1e-4 if vmin is None else vmin
     err = np.maximum(np.abs(np.log(ratio)), vmin)
     mesh = ax.pcolormesh(B, eps, err, shading="nearest", cmap="viridis", rasterized=True,
@@ -348,7 +519,17 @@ def plot_sqrt_rule(ax, x, b, sqrt_dev, fixed_dev, title) -> None:
     r"""Log deviation from the square-root rule :math:`\eta^*\propto\sqrt B` against :math:`B/B_{\mathrm{noise}}`.
 
     One colour per reference ``b`` (rows of ``sqrt_dev`` / ``fixed_dev``, shape ``(len(b), len(x))``):
-    :math:`\epsilon\propto B^{-1/2}` (solid) and fixed :math:`\epsilon` (dashed); zero is a perfect collapse."""
+    :math:`\epsilon\propto B^{-1/2}` (solid) and fixed :math:`\epsilon` (dashed); zero is a perfect collapse.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().subplots()
+    >>> x = np.logspace(-4, 0, 5)
+    >>> plot_sqrt_rule(ax, x, [0.1, 10.0], -np.array([x, x]), -np.array([3 * x, 5 * x]), "dense")
+    >>> len(ax.lines), ax.get_xlabel()  # the zero line and two curves per b
+    (5, '$B / B_{\\mathrm{noise}}$')
+    """
     colours = [PALETTE[c] for c in ("blue", "vermillion", "green", "purple", "orange", "skyblue")]
     ax.axhline(0.0, color=PALETTE["black"], lw=0.6)
     for colour, bk, ds, df in zip(colours, b, sqrt_dev, fixed_dev):
