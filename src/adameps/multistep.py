@@ -86,13 +86,18 @@ _CHUNK_ELEMS = 1 << 20  # floats per working array of the chains (about 8 MB: ca
 
 
 # ---------------------------------------------------------------- validation
-def _vec(name, x, positive=False, nonneg=False):
+def _real_array(name, x):
+    """``x`` as a new float array, or a ValueError naming ``name`` (complex values, text, None)."""
     if np.iscomplexobj(x):
-        raise ValueError(f"{name} must be real, got a complex array")
+        raise ValueError(f"{name} must be real, got a complex value")
     try:
-        a = np.array(x, dtype=float)
+        return np.array(x, dtype=float)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be an array of real numbers, got {x!r:.80}") from None
+        raise ValueError(f"{name} must be real numbers, got {name} = {x!r:.80}") from None
+
+
+def _vec(name, x, positive=False, nonneg=False):
+    a = _real_array(name, x)
     if a.ndim != 1 or a.size == 0:
         raise ValueError(f"{name} must be a non-empty 1-D array, got shape {a.shape}")
     if not np.all(np.isfinite(a)):
@@ -116,12 +121,7 @@ def _check_problem(h, sigma, theta0):
 
 
 def _positive_array(name, x):
-    if np.iscomplexobj(x):
-        raise ValueError(f"{name} must be real, got a complex value")
-    try:
-        a = np.asarray(x, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be real numbers, got {name} = {x!r:.80}") from None
+    a = _real_array(name, x)
     if a.size == 0:
         raise ValueError(f"{name} must be non-empty")
     ok = np.isfinite(a) & (a > 0)
