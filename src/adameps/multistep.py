@@ -666,7 +666,11 @@ def eta_star_multistep(h, sigma, theta0, optimizer, B, steps, eps=None, *, lr_lo
 
 
 class DiagonalModel(NamedTuple):
-    """The diagonal quadratic model of :func:`diagonal_model_from_stats`."""
+    """The diagonal quadratic model of :func:`diagonal_model_from_stats`.
+
+    >>> DiagonalModel(*diagonal_model_from_stats([1.0], [1.0], [2.0])).theta0
+    array([0.5])
+    """
 
     h: np.ndarray  #: curvatures, > 0 (floored)
     sigma: np.ndarray  #: per-example gradient standard deviations, > 0 (floored)

@@ -286,6 +286,8 @@ def plot_train_budget(ax, B, steps, eta, log_se, theory_adam, theory_softsign, t
         _log_errorbar(ax, B, y, se, fmt="o", ms=3, color=c, label=f"{s} step" + ("s" if s != 1 else ""))
         if multistep is not None:
             ax.plot(B, multistep[k], "-.", color=c, lw=1.1)
+    if multistep is not None:  # one legend entry for the budgets' multi-step curves
+        ax.plot([], [], "-.", color="#777777", lw=1.1, label="multi-step theory")
     ax.plot(B, theory_adam, "-", color=PALETTE["black"], lw=0.9, label=r"theory, $x/(|x|+\epsilon)$")
     ax.plot(B, theory_softsign, "--", color="#777777", lw=0.9, label=r"theory, softsign")
     ax.set_xscale("log")

@@ -92,6 +92,22 @@ for arm in P.arms:
           "int")
         arrays[f"{arm}_{name}_trend_right"] = np.array(agree)
     v(f"{K}_n_curves", int(meas.shape[0]), f"{arm}: eps curves", "int")
+    v(f"{K}_n_rising", int(sum(trend(B, m) > 0 for m in meas)), f"{arm}: eps curves whose measured eta*(B) rises "
+      "(Spearman rho > 0)", "int")
+    if np.isfinite(diagone).any():  # digits: what dropping the off-diagonal Hessian does to the one-step theory
+        ratio = diagone / one
+        v(f"{K}_steps", int(docs[0]["steps"]), f"{arm}: trained step budget", "int")
+        v(f"{K}_n_floored", max(int(d["n_floored"]) for d in docs), f"{arm}: curvatures floored in the diagonal model",
+          "int")
+        v(f"{K}_diag_over_full_max", float(np.max(ratio)),
+          f"{arm}: largest ratio of the diagonal model's one-step optimum to the full-H one-step theory", "sig", 2)
+        v(f"{K}_diag_over_full_min", float(np.min(ratio)),
+          f"{arm}: smallest ratio of the diagonal model's one-step optimum to the full-H one-step theory", "sig", 2)
+        factor_T = multi / diagone
+        v(f"{K}_tfactor_min", float(np.nanmin(factor_T)),
+          f"{arm}: smallest step-budget factor eta*_T/eta*_1 of the diagonal model", "sig", 2)
+        v(f"{K}_tfactor_max", float(np.nanmax(factor_T)),
+          f"{arm}: largest step-budget factor eta*_T/eta*_1 of the diagonal model", "sig", 2)
     # the worst setting of the multi-step theory, to say why it misses
     r = np.log(meas / multi)
     w = np.unravel_index(int(np.nanargmax(np.abs(r))), r.shape)
