@@ -68,6 +68,11 @@ def sweep_params(cfg, tag):
     return job
 
 
+def digits_stats_sweep(wildcards):
+    """A digits arm's first sweep (rules/multistep.smk): its settings and initial points, shared by every eps."""
+    return f"results/train/{wildcards.problem}_eps{eps_tags(TRAIN[wildcards.problem])[0]}.json"
+
+
 # Language-model jobs (rules/language_model.smk, which defines LM, LM_EPS, LM_TAGS, LM_COMMON).
 def lm_sweep_params(tag):
     """One sweep job's settings: its own eps and first grid centre, so that adding an eps reruns no other job."""

@@ -1,10 +1,16 @@
 # Section "Many steps" (paper/sections/multistep.tex): the multi-step theory of the tuned learning rate
-# on the noisy quadratic model (adameps.multistep), held against the training sweeps of rules/training.smk.
+# on the noisy quadratic model (adameps.multistep), held against the training sweeps of rules/training.smk;
+# on the digits arms applied to the diagonal of the measured statistics. The training figures
+# (rule fig_train) draw these predictions: results flow from here to them, never back.
 
 MS = config["multistep"]
 NQM_ARMS = {arm: cfg for arm, cfg in ARMS.items() if train_model(arm) == "nqm"}
 MS_JSON = [f"results/multistep/{arm}_eps{tag}.json" for arm, cfg in NQM_ARMS.items() for tag in eps_tags(cfg)]
 NQM_TRAIN_JSON = [f"results/train/{arm}_eps{tag}.json" for arm, cfg in NQM_ARMS.items() for tag in eps_tags(cfg)]
+# The digits arms (all Adam): the theory on the diagonal of their measured statistics.
+DIGITS_ARMS = {arm: cfg for arm, cfg in TRAIN.items() if train_model(arm) != "nqm"}
+MS_DIGITS_JSON = [f"results/multistep/{arm}_eps{tag}.json" for arm, cfg in DIGITS_ARMS.items() for tag in eps_tags(cfg)]
+DIGITS_TRAIN_JSON = [f"results/train/{arm}_eps{tag}.json" for arm, cfg in DIGITS_ARMS.items() for tag in eps_tags(cfg)]
 if MS["budget"]["problem"] not in TRAIN or train_model(MS["budget"]["problem"]) != "nqm":
     raise ValueError(
         f"multistep.budget.problem = {MS['budget']['problem']!r} must name an NQM arm of train.problems "
@@ -38,6 +44,48 @@ rule multistep_predict:
         "../src/scripts/multistep_predict.py"
 
 
+# One job per digits arm: g, sigma and diag H at each initial point of its seeds (eps-independent).
+rule multistep_digits_stats:
+    input:
+        sweep=digits_stats_sweep,
+        library=LIBRARY,
+    output:
+        "results/multistep/{problem}_stats.npz",
+    wildcard_constraints:
+        problem="|".join(sorted(DIGITS_ARMS, key=len, reverse=True)),
+    log:
+        log_of("multistep_digits_stats_{problem}"),
+    benchmark:
+        benchmark_of("multistep_digits_stats_{problem}")
+    conda:
+        CONDA_ENV
+    script:
+        "../src/scripts/multistep_digits_stats.py"
+
+
+# One job per digits sweep: the multi-step prediction of the diagonal model at the sweep's (eps, step budget).
+rule multistep_predict_digits:
+    input:
+        sweep="results/train/{problem}_eps{eps}.json",
+        stats="results/multistep/{problem}_stats.npz",
+        library=LIBRARY,
+    output:
+        "results/multistep/{problem}_eps{eps}.json",
+    wildcard_constraints:
+        problem="|".join(sorted(DIGITS_ARMS, key=len, reverse=True)),
+        eps=r"-?[0-9.e+-]+",
+    params:
+        search=MS["search"],
+    log:
+        log_of("multistep_predict_digits_{problem}_eps{eps}"),
+    benchmark:
+        benchmark_of("multistep_predict_digits_{problem}_eps{eps}")
+    conda:
+        CONDA_ENV
+    script:
+        "../src/scripts/multistep_predict_digits.py"
+
+
 rule multistep_budget:
     input:
         library=LIBRARY,
@@ -61,16 +109,17 @@ rule multistep_budget:
 
 rule multistep_summary:
     input:
-        sweeps=NQM_TRAIN_JSON,
-        predictions=MS_JSON,
+        sweeps=NQM_TRAIN_JSON + DIGITS_TRAIN_JSON,
+        predictions=MS_JSON + MS_DIGITS_JSON,
         budget="results/multistep_budget.npz",
         library=LIBRARY,
     output:
         json="results/multistep.json",
         npz="results/multistep.npz",
     params:
-        arms=list(NQM_ARMS),
-        train_arms=[a for a in TRAIN if train_model(a) == "nqm"],
+        arms=list(NQM_ARMS) + list(DIGITS_ARMS),
+        train_arms=list(TRAIN),
+        nqm_arms=[a for a in TRAIN if train_model(a) == "nqm"],
         targets=MS["targets"],
     log:
         log_of("multistep_summary"),

@@ -80,6 +80,7 @@ rule train_summary:
 rule fig_train:
     input:
         npz="results/train.npz",
+        multistep="results/multistep.npz",  # rules/multistep.smk: from the sweeps, never from these figures
         library=LIBRARY,
     output:
         pdf="figures/train.pdf",

@@ -313,10 +313,11 @@ def _log_errorbar(ax, x, y, log_se, **kw):
 
 
 def plot_train_eta(ax, B, eps, eta, log_se, theory, title, colours=None, ok=None, labels=None,
-                   theory2=None, markers=None) -> None:
+                   theory2=None, markers=None, multistep=None) -> None:
     r"""Measured :math:`\eta^*(B)` per :math:`\epsilon` (markers, bars = :math:`\pm` one bootstrap s.e. in log)
-    with the one-step theory's prediction (solid lines, same colour) and, if given, a second theory
-    ``theory2`` (dashed, same colour); log--log axes.
+    with the one-step theory's prediction (solid lines, same colour), if given a second theory
+    ``theory2`` (dashed, same colour) and the multi-step theory ``multistep`` (dash-dotted, same
+    colour; NaN rows are skipped); log--log axes.
 
     ``eps`` may hold NaN for optimisers without one (then ``labels`` names the row); ``colours`` /
     ``markers`` map ``log10(eps)`` to a colour / marker (default :func:`eps_colours`,
@@ -348,6 +349,8 @@ def plot_train_eta(ax, B, eps, eta, log_se, theory, title, colours=None, ok=None
         ax.plot(B, t, "-", color=colour, lw=0.9)
         if theory2 is not None:
             ax.plot(B, theory2[r], "--", color=colour, lw=0.8)
+        if multistep is not None and np.isfinite(multistep[r]).any():
+            ax.plot(B, multistep[r], "-.", color=colour, lw=1.1)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(r"batch size $B$")
@@ -390,7 +393,7 @@ def plot_train_scatter(ax, groups: dict, title, styles=None) -> None:
         m, c = styles[label]
         ax.plot(pred[ok], meas[ok], m, ms=3, color=c, label=label, ls="none")
         ax.plot(pred[~ok], meas[~ok], m, ms=3, mfc="white", color=c, ls="none")
-        lo, hi = min(lo, pred.min(), meas.min()), max(hi, pred.max(), meas.max())
+        lo, hi = min(lo, np.nanmin(pred), np.nanmin(meas)), max(hi, np.nanmax(pred), np.nanmax(meas))
     x = np.array([lo / 2, hi * 2])
     ax.plot(x, x, "-", color=PALETTE["black"], lw=0.7)
     ax.fill_between(x, x / 2, x * 2, color="#999999", alpha=0.15, lw=0)
@@ -403,9 +406,10 @@ def plot_train_scatter(ax, groups: dict, title, styles=None) -> None:
     ax.set_title(title)
 
 
-def plot_train_budget(ax, B, steps, eta, log_se, theory_adam, theory_softsign, title) -> None:
+def plot_train_budget(ax, B, steps, eta, log_se, theory_adam, theory_softsign, title, multistep=None) -> None:
     r"""Measured :math:`\eta^*(B)` after each step budget (markers, one colour per budget) with the exact
-    theory of Adam's first step, :math:`x/(|x|+\epsilon)` (solid), and of softsign (dashed).
+    theory of Adam's first step, :math:`x/(|x|+\epsilon)` (solid), of softsign (dashed) and, if given,
+    the multi-step theory at each budget (``multistep``, one curve per budget, dash-dotted in its colour).
 
     Examples
     --------
@@ -418,8 +422,12 @@ def plot_train_budget(ax, B, steps, eta, log_se, theory_adam, theory_softsign, t
     ['theory, $x/(|x|+\\epsilon)$', 'theory, softsign', '1 step', '100 steps']
     """
     colours = [PALETTE[c] for c in ("vermillion", "blue", "green", "purple", "orange", "skyblue")]
-    for c, s, y, se in zip(colours, steps, eta, log_se):
+    for k, (c, s, y, se) in enumerate(zip(colours, steps, eta, log_se)):
         _log_errorbar(ax, B, y, se, fmt="o", ms=3, color=c, label=f"{s} step" + ("s" if s != 1 else ""))
+        if multistep is not None:
+            ax.plot(B, multistep[k], "-.", color=c, lw=1.1)
+    if multistep is not None:  # one legend entry for the budgets' multi-step curves
+        ax.plot([], [], "-.", color="#777777", lw=1.1, label="multi-step theory")
     ax.plot(B, theory_adam, "-", color=PALETTE["black"], lw=0.9, label=r"theory, $x/(|x|+\epsilon)$")
     ax.plot(B, theory_softsign, "--", color="#777777", lw=0.9, label=r"theory, softsign")
     ax.set_xscale("log")

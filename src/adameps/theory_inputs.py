@@ -58,6 +58,7 @@ __all__ = [
     "hutchinson_diag",
     "mlp_inputs",
     "digits_inputs",
+    "arm_inputs",
     "normalised_log_ratio",
     "spearman",
     "find_surge",
@@ -400,6 +401,26 @@ def digits_inputs(data, model="softmax", **kw):
         return softmax_inputs(data, **kw)
     if model == "mlp":
         return mlp_inputs(data, **kw)
+    raise ValueError(f"model must be softmax or mlp, got {model!r}")
+
+
+def arm_inputs(data, model, init_seed, l2=0.0, hidden=32, init_scale=0.0):
+    """The theory inputs of a digits training arm at its initial point ``init_seed``.
+
+    The point :func:`adameps.training.train_digits` starts from with the same arguments
+    (``net.init(init_seed)`` of :func:`adameps.digits.make_model`): the softmax model at its
+    ``init_scale``, the MLP at its LeCun init; one home for the training sweeps and the multi-step
+    predictions.
+
+    >>> from adameps.digits import load_digits_data
+    >>> arm_inputs(load_digits_data(), "softmax", 0, l2=1e-3).g.shape
+    (620,)
+    """
+    if model == "softmax":
+        net = SoftmaxRegression(data.d_in, data.n_classes, l2, init_scale)
+        return softmax_inputs(data, theta=net.init(init_seed), l2=l2)
+    if model == "mlp":
+        return mlp_inputs(data, hidden=hidden, init_seed=init_seed, l2=l2)
     raise ValueError(f"model must be softmax or mlp, got {model!r}")
 
 

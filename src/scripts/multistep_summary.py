@@ -4,8 +4,11 @@ Per NQM arm (and step-budget arm): the share of settings (B, eps) whose measured
 issue's factor of the multi-step prediction (1.25 for the stateless SignSGD, SoftSignSGD and SGD, 2 for Adam
 and Adam-atan2), the median |log ratio|, and whether the trend in B has the right sign on each eps curve
 (sign of Spearman's rho of eta(B), measured against predicted), for the multi-step theory, the travel-and-
-floor law and, as the baseline, the one-step theory of the sweep. Over every setting of the NQM training arms
-(not the step-budget reruns), the share within a factor two of the multi-step prediction.
+floor law and, as the baseline, the one-step theory of the sweep; on the digits arms (Adam, factor 2) the
+diagonal model's prediction (rule multistep_predict_digits), its one-step optimum and the hybrid (the
+one-step theory times the diagonal model's step-budget factor). Over every setting of the training arms
+(not the step-budget reruns), NQM and digits together and apart, the share within a factor two of the
+multi-step prediction, of the hybrid on digits, and of the one-step theory.
 Writes results/multistep.json (named values -> macros) and results/multistep.npz (curves for the figures).
 """
 
@@ -41,7 +44,7 @@ def trend(B, eta):
     return 0 if not np.isfinite(r) or abs(r) < 1e-12 else int(np.sign(r))
 
 
-overall_ok, overall_n = 0, 0
+tally = {}  # (family, theory) -> within a factor two, per training setting
 closure = []
 for arm in P.arms:
     files = sorted(f for f in preds if f.startswith(f"{arm}_eps") and preds[f]["problem"] == arm)
@@ -60,14 +63,20 @@ for arm in P.arms:
                        for d in docs])
     multi = np.array([[np.nan if r["eta_multistep"] is None else r["eta_multistep"] for r in d["rows"]] for d in docs])
     law = np.array([[np.nan if r["eta_law"] is None else r["eta_law"] for r in d["rows"]] for d in docs])
+    # digits arms only: the diagonal model's one-step optimum and the full-H one-step theory times its
+    # step-budget factor (rule multistep_predict_digits)
+    hybrid, diagone = ([[np.nan if r.get(k) is None else r[k] for r in d["rows"]] for d in docs]
+                       for k in ("eta_hybrid", "eta_diag_one"))
+    hybrid, diagone = np.array(hybrid, float), np.array(diagone, float)
     one = np.array([[one_step(r, optimizer) for r in meas_docs[d["eps"]]["rows"]] for d in docs])
     arrays |= {f"{arm}_{k}": x for k, x in dict(B=B, eps=eps, eta=meas, ok=ok, log_se=log_se, multistep=multi,
-                                                 law=law, one_step=one).items()}
+                                                 law=law, one_step=one, hybrid=hybrid,
+                                                 diag_one=diagone).items()}
     arrays[f"{arm}_steps"] = np.array(docs[0]["steps"])
     v(f"{K}_factor", factor, f"{arm}: the agreement factor of the issue's target", "sig", 3)
     v(f"{K}_n_settings", int(meas.size), f"{arm}: settings (B, eps)", "int")
     v(f"{K}_n_bracketed", int(ok.sum()), f"{arm}: settings whose measured minimum is bracketed", "int")
-    for name, pred in (("multi", multi), ("law", law), ("one", one)):
+    for name, pred in (("multi", multi), ("law", law), ("one", one), ("hybrid", hybrid), ("diagone", diagone)):
         if not np.isfinite(pred).any():
             continue
         r = np.abs(np.log(meas / pred))
@@ -83,6 +92,22 @@ for arm in P.arms:
           "int")
         arrays[f"{arm}_{name}_trend_right"] = np.array(agree)
     v(f"{K}_n_curves", int(meas.shape[0]), f"{arm}: eps curves", "int")
+    v(f"{K}_n_rising", int(sum(trend(B, m) > 0 for m in meas)), f"{arm}: eps curves whose measured eta*(B) rises "
+      "(Spearman rho > 0)", "int")
+    if np.isfinite(diagone).any():  # digits: what dropping the off-diagonal Hessian does to the one-step theory
+        ratio = diagone / one
+        v(f"{K}_steps", int(docs[0]["steps"]), f"{arm}: trained step budget", "int")
+        v(f"{K}_n_floored", max(int(d["n_floored"]) for d in docs), f"{arm}: curvatures floored in the diagonal model",
+          "int")
+        v(f"{K}_diag_over_full_max", float(np.max(ratio)),
+          f"{arm}: largest ratio of the diagonal model's one-step optimum to the full-H one-step theory", "sig", 2)
+        v(f"{K}_diag_over_full_min", float(np.min(ratio)),
+          f"{arm}: smallest ratio of the diagonal model's one-step optimum to the full-H one-step theory", "sig", 2)
+        factor_T = multi / diagone
+        v(f"{K}_tfactor_min", float(np.nanmin(factor_T)),
+          f"{arm}: smallest step-budget factor eta*_T/eta*_1 of the diagonal model", "sig", 2)
+        v(f"{K}_tfactor_max", float(np.nanmax(factor_T)),
+          f"{arm}: largest step-budget factor eta*_T/eta*_1 of the diagonal model", "sig", 2)
     # the worst setting of the multi-step theory, to say why it misses
     r = np.log(meas / multi)
     w = np.unravel_index(int(np.nanargmax(np.abs(r))), r.shape)
@@ -94,12 +119,25 @@ for arm in P.arms:
         if d.get("closure_check"):
             closure.append((d["eps"], d["closure_check"]))
     if arm in P.train_arms:
-        overall_ok += int(np.sum(np.abs(r) < np.log(2.0)))
-        overall_n += int(r.size)
+        fam = "nqm" if arm in P.nqm_arms else "digits"
+        for name, pred in (("multi", multi), ("hybrid", hybrid if fam == "digits" else multi), ("one", one)):
+            within = np.abs(np.log(meas / pred)) < np.log(2.0)
+            for f in (fam, "all"):
+                tally.setdefault((f, name), []).extend(within.ravel().tolist())
 
-v("all_n_settings", overall_n, "settings (B, eps) of the NQM training arms", "int")
-v("all_within_two", overall_ok / overall_n,
-  "share of all NQM training settings within a factor 2 of the multi-step prediction", "pct", 3)
+# Over the training arms (not the step-budget reruns): the share within a factor two of the multi-step
+# prediction (the exact chain or v-hat model on the NQM, the diagonal model on digits), of the same with the
+# digits' hybrid (one-step theory times the diagonal model's step-budget factor), and of the one-step theory.
+WHAT = {"multi": "the multi-step prediction (digits: diagonal model)",
+        "hybrid": "the multi-step prediction (digits: one-step theory times the diagonal model's factor eta*_T/eta*_1)",
+        "one": "the one-step theory"}
+for (fam, name), w in sorted(tally.items()):
+    pre = "all" if fam == "all" else f"all_{fam}"
+    v(f"{pre}_{name}_within_two" if name != "multi" else f"{pre}_within_two", float(np.mean(w)),
+      f"share of {'all' if fam == 'all' else fam} training settings within a factor 2 of {WHAT[name]}", "pct", 3)
+    if name == "multi":
+        v(f"{pre}_n_settings", len(w), f"settings (B, eps) of the {'' if fam == 'all' else fam + ' '}training arms",
+          "int")
 # how the optimum of Adam moves with the step budget (results/multistep_budget.npz)
 with np.load(snakemake.input.budget) as d:
     bud = {k: d[k] for k in d.files}

@@ -48,11 +48,7 @@ if model == "nqm":
 else:
     data = digits.load_digits_data()
     extra = {"hidden": cfg["hidden"]} if model == "mlp" else {"init_scale": cfg.get("init_scale", 0.0)}
-    net = digits.make_model(model, data, l2=cfg["l2"], **extra)
-    if model == "mlp":
-        inputs = {s: ti.mlp_inputs(data, hidden=cfg["hidden"], init_seed=s, l2=cfg["l2"]) for s in points}
-    else:
-        inputs = {s: ti.softmax_inputs(data, theta=net.init(s), l2=cfg["l2"]) for s in points}
+    inputs = {s: ti.arm_inputs(data, model, s, l2=cfg["l2"], **extra) for s in points}
     train = lambda lrs, B: training.train_digits(  # noqa: E731
         lrs, model=model, B=int(B), data=data, l2=cfg["l2"], **extra, **common).final_loss
 for s in points:
