@@ -545,6 +545,11 @@ def check_method(method, size):
     return method
 
 
+# Points per block of :func:`_drive_fast`: the series' dozens of temporaries then stay in cache
+# (measured on the benchmark machine: 8192 points per block is about twice as fast as 2**18).
+FAST_CHUNK = 1 << 13
+
+
 def _drive_fast(kind, a, b):
     """:func:`_drive` for ``method="fast"``: blocks without non-finite values or ``b = 0`` skip the
     special-value masks and use :func:`adameps.moments_fast.fast_core`; other blocks go to
@@ -556,8 +561,8 @@ def _drive_fast(kind, a, b):
     bf = b.reshape(-1)
     m1 = np.empty(af.shape)
     m2 = np.empty(af.shape)
-    for lo in range(0, af.size, CHUNK):
-        block = slice(lo, lo + CHUNK)
+    for lo in range(0, af.size, FAST_CHUNK):
+        block = slice(lo, lo + FAST_CHUNK)
         ab, bb = af[block], bf[block]
         aa = np.abs(ab)
         if not (aa.max() < np.inf and bb.max() < np.inf and bb.min() > 0.0):
