@@ -36,6 +36,7 @@ DOCUMENTED = [
     "adameps.pipeline.numbers",
     "adameps.hessian",
     "adameps.practical",
+    "adameps.moments_fast",
 ]
 
 
