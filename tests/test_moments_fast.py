@@ -1,11 +1,12 @@
 """``method="fast"`` of the moments and of eta_star against the exact algorithms and mpmath.
 
 The fast path (adameps.moments_fast) switches at b = FAST_B_MAX = 0.02 (series / exact) for
-softsign and clip and at |a| = FAST_A_MAX = 12 for softsign; the grids below straddle both
-switches densely on both sides, go down to b = 1e-300 and include the special values.
-Measured worst relative differences (fast vs exact): softsign m1 8.1e-12 (at b = 0.0187, just
-below the switch), softsign m2 2.9e-12, clip 0 (the dropped Taylor terms are below rounding);
-the stated bound is FAST_RTOL = 1e-10.
+softsign and clip, at b = FAST_B_MAX_ADAM = 0.004 for adam and at |a| = FAST_A_MAX = 12 for
+softsign and adam; the grids below straddle these switches densely on both sides, go down to
+b = 1e-300 and include the special values.  Measured worst relative differences (fast vs
+exact): softsign m1 8.1e-12 (at b = 0.0187, just below the switch), softsign m2 2.9e-12, adam m1
+4.3e-13, adam m2 3.6e-12, clip 0 (the dropped Taylor terms are below rounding); the stated bound
+is FAST_RTOL = 1e-10.
 """
 
 import math
@@ -38,6 +39,7 @@ def _grid():
         np.geomspace(1e-300, 1e-13, 5),
         np.geomspace(1e-12, 0.05, 141),
         bs + np.linspace(-2e-4, 2e-4, 21),  # both sides of b = 0.02
+        MF.FAST_B_MAX_ADAM + np.linspace(-4e-5, 4e-5, 21),  # both sides of adam's b = 0.004
     ])
     A, Bm = np.meshgrid(np.concatenate([-a[::7], a]), b)
     return A, Bm
@@ -52,24 +54,28 @@ def test_fast_matches_exact_on_grids_straddling_the_switches(kind):
     assert _rel(f2, e2).max() <= MF.FAST_RTOL
     assert np.all(f1 * f1 <= f2) and np.all(np.abs(f1) <= 1) and np.all((f2 >= 0) & (f2 <= 1))
     # the series are really used below the switch and not above (else the test proves nothing)
-    below = (np.abs(A) <= MF.FAST_A_MAX) & (Bm <= MF.FAST_B_MAX) & (Bm > 1e-4)
-    if kind == "softsign":
+    below = (np.abs(A) <= MF.FAST_A_MAX) & (Bm <= MF.FAST_B_MAX_ADAM) & (Bm > 1e-4)
+    if kind in ("softsign", "adam"):
         assert np.any(f1[below] != e1[below])
 
 
 def test_fast_softsign_worst_case_is_near_the_b_switch():
-    """The series' error grows like b^6 log b: largest just below b = 0.02, and small there."""
+    """The series' errors grow like b^6 log b (softsign) and b^5 log b (adam): largest just below
+    the switch, and small there."""
     a = np.linspace(0.0, 12.0, 1201)
-    errs = []
-    for b in (1e-3, 1e-2, MF.FAST_B_MAX):
-        e1, e2 = moments("softsign", a, b)
-        s1, s2 = MF.softsign_small_b(a, np.full_like(a, b))
-        errs.append(max(_rel(s1, e1).max(), _rel(s2, e2).max()))
-    assert errs[0] <= 1e-14 and errs[1] <= 5e-13 and errs[2] <= 2e-11, errs
+    for series, kind, bs, bounds in ((MF.softsign_small_b, "softsign", (1e-3, 1e-2, MF.FAST_B_MAX), (1e-14, 5e-13, 2e-11)),
+                                     (MF.adam_small_b, "adam", (1e-4, 1e-3, MF.FAST_B_MAX_ADAM), (5e-14, 5e-14, 1e-11))):
+        errs = []
+        for b in bs:
+            e1, e2 = moments(kind, a, b)
+            s1, s2 = series(a, np.full_like(a, b))
+            errs.append(max(_rel(s1, e1).max(), _rel(s2, e2).max()))
+        assert all(e <= bound for e, bound in zip(errs, bounds)), (kind, errs)
 
 
 @pytest.mark.parametrize("kind, a, b", [("softsign", 0.3, 1e-3), ("softsign", 1.7, 0.015), ("softsign", 5.0, 0.0199),
-                                        ("softsign", -11.5, 0.01), ("softsign", 1e-6, 1e-7), ("clip", 2.5, 0.019)])
+                                        ("softsign", -11.5, 0.01), ("softsign", 1e-6, 1e-7), ("clip", 2.5, 0.019),
+                                        ("adam", 0.3, 1e-3), ("adam", 2.2, 0.0039), ("adam", -7.0, 1e-5)])
 def test_fast_against_mpmath(kind, a, b):
     from mpmath_reference import reference
 
@@ -82,10 +88,13 @@ def test_finite_part_table_against_its_definition_and_mpmath():
     import mpmath as mp
 
     a = np.linspace(1e-3, 12.0, 2001)
-    p0, p1 = MF._phi_finite_parts(a)
-    t0, t1 = MF._phi_over_a(a)
-    # the interpolation errors the module docstring relies on (1.3e-10 and 3e-6 budgeted)
-    assert np.abs(t0 - p0 / a).max() <= 3e-10 and np.abs(t1 - p1 / a).max() <= 1e-5
+    # the interpolation errors the error budget of adameps.moments_fast relies on (measured
+    # 1.3e-10, 5.7e-7, 3.6e-12, 2.3e-7, 1.2e-11, 6.8e-8)
+    budget = dict(Phi0=4e-10, Phi1=2e-5, G0=2e-11, G1=1e-6, E0=2e-10, E1=1e-5)
+    for name, (p, even, _, over_a) in MF._SPECS.items():
+        ref = MF._finite_part(a, p, even)
+        (tab,) = MF._tabulated((name,), a)
+        assert np.abs(tab - (ref / a if over_a else ref)).max() <= budget[name], name
     # an independent evaluation of Phi_0 = FP int_0^inf f(y)/y^2 dy by mpmath quadrature on
     # [d, inf), d = 1e-3, and the Taylor terms f_1 d^2/2 + f_2 d^4/4 on [0, d] (where f - f0 y
     # cancels to f_1 y^3; the next term is below 1e-19)

@@ -62,12 +62,28 @@ Sign
 ----
 :math:`(\operatorname{erf}(a/\sqrt2), 1)` for every point, without the exact driver's masks.
 
-Adam
-----
-No fast series yet: ``method="fast"`` evaluates adam exactly (see the benchmark report).
+Adam (:math:`b \le 0.004`, :math:`|a| \le 12`)
+-----------------------------------------------
+:math:`\varphi = \operatorname{sign}(x)(1 - k(|x|/b))` with :math:`k(t) = 1/(1+t)`,
+:math:`\tilde k(s) = \pi/\sin(\pi s)` (simple poles at every integer; double poles with the
+transform of :math:`f` at even :math:`s`), and for :math:`m_2`
+:math:`q(t) = 1 - t^2/(1+t)^2`, :math:`\tilde q(s) = (1+s)\pi/\sin(\pi s)` against
+:math:`e(y) = \phi(y-a) + \phi(y+a) = \sum_n e_n y^{2n}` (double poles at odd :math:`s`):
+
+.. math::
+
+    m_1 &= \operatorname{erf}(a/\sqrt2) - G_0 b + (\Phi_0 - f_0\log b) b^2 - G_1 b^3
+           + (\Phi_1 - f_1\log b) b^4 + O(b^5), \\
+    1 - m_2 &= (2E_0 - e_0 - 2e_0\log b)\,b + 3H'(a)\,b^2 + (4E_1 - e_1 - 4e_1\log b)\,b^3
+           + \tfrac56 H^{(3)}(a)\,b^4 + O(b^5\log b),
+
+with :math:`G_j = \operatorname{FP}\int_0^\infty f\,y^{-2j-1}dy`,
+:math:`E_j = \operatorname{FP}\int_0^\infty e\,y^{-2j-1}dy` (tabulated like :math:`\Phi_j`, by
+:func:`_finite_part`), :math:`e_0 = 2\phi(a)`, :math:`e_1 = He_2(a)\phi(a)`.
 
 Accuracy (measured, ``tests/test_moments_fast.py``): on dense grids straddling both switches
-(:math:`b = 0.02`, :math:`|a| = 12`) and on :math:`|a| \le 12`, :math:`10^{-12} \le b \le 0.02`,
+(:math:`b = 0.02`, adam :math:`b = 0.004`, :math:`|a| = 12`) and on :math:`|a| \le 12`,
+:math:`10^{-300} \le b \le 0.05`,
 the fast moments agree with the exact ones to a relative error below ``FAST_RTOL`` = 1e-10
 (largest measured: about 1e-11 at :math:`b = 0.02`).
 """
@@ -81,13 +97,16 @@ from numpy.polynomial import chebyshev as _cheb
 from numpy.polynomial.legendre import leggauss
 from scipy.special import dawsn, erf
 
-__all__ = ["FAST_RTOL", "FAST_B_MAX", "FAST_A_MAX", "fast_core", "softsign_small_b", "clip_small_b"]
+__all__ = ["FAST_RTOL", "FAST_B_MAX", "FAST_B_MAX_ADAM", "FAST_A_MAX", "fast_core", "softsign_small_b",
+           "adam_small_b", "clip_small_b"]
 
 #: Stated bound on the relative error of every fast moment against the exact one.
 FAST_RTOL = 1e-10
 #: Largest b at which the small-b series are used (softsign and clip); above: exact.
 FAST_B_MAX = 0.02
-#: Largest |a| of the softsign series' table; above: exact.
+#: Largest b of adam's series (its remainder is O(b^5 log b)); above: exact.
+FAST_B_MAX_ADAM = 0.004
+#: Largest |a| of the softsign and adam series' tables; above: exact.
 FAST_A_MAX = 12.0
 
 _SQRT2 = math.sqrt(2.0)
@@ -100,55 +119,77 @@ _K2 = _C2 * (2.0 * _L2 - 7.0 / 6.0)
 # --------------------------------------------------------------------------- Phi table
 _CELL = 0.5
 _NCELL = int(FAST_A_MAX / _CELL)
-# Phi_0 enters m1 times b^2 <= 4e-4 and Phi_1 times b^4 <= 1.6e-7, and m1/a >= 1/12 on [0, 12],
-# so table errors 1.3e-10 (degree 7) and 3e-6 (degree 4) change m1 by less than 1e-12 relatively
-# (interpolation errors measured against _phi_finite_parts on 4001 points: tests/test_moments_fast.py).
-_DEGS = (7, 4)
-_TABLE = None  # per Phi_m/a: (deg+1, ncell) monomial coefficients in t in [-1, 1], one row per power
+# Tabulated finite parts: name -> (p, even, degree, divided by a).  Degrees from the error budget
+# (relative change of m1 or m2 below 1e-12 with |a| <= 12, m1/a >= 1/12 there): e.g. Phi_0 enters
+# softsign m1 times b^2 <= 4e-4, so its table error may be 4e-10 (degree 7 gives 1.3e-10), and
+# Phi_1 enters times b^4 <= 1.6e-7 (degree 4: 1.1e-5 -> 2e-12).  Interpolation errors are measured
+# against _finite_part in tests/test_moments_fast.py.
+_SPECS = {
+    "Phi0": (2, False, 7, True),  # softsign, adam
+    "Phi1": (4, False, 4, True),
+    "G0": (1, False, 8, True),  # adam m1: b^1 and b^3
+    "G1": (3, False, 5, True),
+    "E0": (1, True, 8, False),  # adam m2: b^1 and b^3
+    "E1": (3, True, 5, False),
+}
+_TABLES = {}  # name -> (deg+1, ncell) monomial coefficients in t in [-1, 1], one row per power
 
 
-def _phi_finite_parts(a):
-    r"""``(Phi_0(a), Phi_1(a))`` for an array ``a > 0``: :math:`\operatorname{FP}\int_0^\infty f(y) y^{-2m} dy`, m = 1, 2."""
+def _finite_part(a, p, even=False):
+    r"""Mellin finite part :math:`\operatorname{FP}\int_0^\infty h(y)\,y^{-p}\,dy` for an array ``a > 0``.
+
+    :math:`h = f = \phi(y-a) - \phi(y+a)` (odd, ``even=False``) or
+    :math:`h = e = \phi(y-a) + \phi(y+a)` (even).  With the Taylor coefficients
+    :math:`h = \sum_k h_k y^k`, the finite part is
+    :math:`\sum_{k \ne p-1} h_k/(k+1-p) + \int_1^\infty h(y)y^{-p}dy` (the first sum is
+    :math:`\int_0^1` of :math:`h` less its terms :math:`k < p`, plus the continued values
+    :math:`\int_0^1 h_k y^{k-p}dy = h_k/(k+1-p)`; the term :math:`k = p-1` is the pole and is
+    left out).  The :math:`h_k` come from the Cauchy product of :math:`e^{-y^2/2}` and
+    :math:`\sinh(ay)` or :math:`\cosh(ay)` (90 terms); the tail by Gauss--Legendre on
+    :math:`[1, 24.5]` (47 panels of 20 nodes).
+    """
     a = np.asarray(a, float)
     nser = 90
-    # Taylor coefficients c_n of exp(-y^2/2) sinh(a y) at y^(2n+1) (Cauchy product); f_n = pre c_n
-    s = np.empty((nser, a.size))
-    s[0] = a
+    k0 = 0 if even else 1
+    s = np.empty((nser, a.size))  # a^(2i+k0)/(2i+k0)!
+    s[0] = 1.0 if even else a
     for i in range(1, nser):
-        s[i] = s[i - 1] * a * a / ((2 * i) * (2 * i + 1))
-    e = np.array([(-0.5) ** j / math.factorial(j) for j in range(nser)])
-    c = np.array([e[: n + 1][::-1] @ s[: n + 1] for n in range(nser)])
+        s[i] = s[i - 1] * a * a / ((2 * i + k0 - 1) * (2 * i + k0))
+    ej = np.array([(-0.5) ** j / math.factorial(j) for j in range(nser)])
+    c = np.array([ej[: n + 1][::-1] @ s[: n + 1] for n in range(nser)])  # at y^(2n+k0)
+    k = 2 * np.arange(nser) + k0
+    keep = k != p - 1
     pre = math.sqrt(2.0 / math.pi) * np.exp(-0.5 * a * a)
-    n = np.arange(nser)[:, None]
-    head0 = pre * np.sum(c[1:] / (2 * n[1:]), axis=0)  # m = 1: sum_{n>=1} f_n/(2n)
-    head1 = pre * (np.sum(c[2:] / (2 * n[2:] - 2), axis=0) - c[0] / 2.0)  # m = 2
+    head = pre * ((1.0 / (k[keep] + 1 - p)) @ c[keep])
     x, w = leggauss(20)
     edges = np.arange(1.0, 24.5 + 1e-9, 0.5)
     y = np.concatenate([lo + (x + 1.0) * (hi - lo) / 2 for lo, hi in zip(edges[:-1], edges[1:])])
     wy = np.concatenate([w * (hi - lo) / 2 for lo, hi in zip(edges[:-1], edges[1:])])
-    f = (np.exp(-0.5 * (y[:, None] - a) ** 2) - np.exp(-0.5 * (y[:, None] + a) ** 2)) / _SQRT2PI
-    tail0 = (wy / y**2) @ f
-    tail1 = (wy / y**4) @ f
-    return head0 + tail0, head1 + tail1
+    sgn = 1.0 if even else -1.0
+    h = (np.exp(-0.5 * (y[:, None] - a) ** 2) + sgn * np.exp(-0.5 * (y[:, None] + a) ** 2)) / _SQRT2PI
+    return head + (wy / y**p) @ h
 
 
-def _table():
-    global _TABLE
-    if _TABLE is None:
+def _phi_finite_parts(a):
+    r"""``(Phi_0(a), Phi_1(a))``: :math:`\operatorname{FP}\int_0^\infty f(y) y^{-2m} dy`, m = 1, 2."""
+    return _finite_part(a, 2), _finite_part(a, 4)
+
+
+def _table(name):
+    if name not in _TABLES:
+        p, even, deg, over_a = _SPECS[name]
         lo = np.arange(_NCELL) * _CELL
-        tabs = []
-        for k, deg in enumerate(_DEGS):
-            t = np.cos(np.pi * (np.arange(deg + 1) + 0.5) / (deg + 1))  # Chebyshev points, first kind
-            a = (lo[:, None] + (t + 1.0) * (_CELL / 2)).ravel()
-            vals = (_phi_finite_parts(a)[k] / a).reshape(_NCELL, deg + 1)
-            tab = np.array([_cheb.cheb2poly(_cheb.chebfit(t, vals[i], deg)) for i in range(_NCELL)])
-            tabs.append(np.ascontiguousarray(tab.T))
-        _TABLE = tuple(tabs)
-    return _TABLE
+        t = np.cos(np.pi * (np.arange(deg + 1) + 0.5) / (deg + 1))  # Chebyshev points, first kind
+        a = (lo[:, None] + (t + 1.0) * (_CELL / 2)).ravel()
+        vals = _finite_part(a, p, even)
+        vals = (vals / a if over_a else vals).reshape(_NCELL, deg + 1)
+        tab = np.array([_cheb.cheb2poly(_cheb.chebfit(t, vals[i], deg)) for i in range(_NCELL)])
+        _TABLES[name] = np.ascontiguousarray(tab.T)
+    return _TABLES[name]
 
 
-def _phi_over_a(a):
-    """``Phi_0(a)/a, Phi_1(a)/a`` from the tables, ``0 <= a <= FAST_A_MAX``."""
+def _tabulated(names, a):
+    """The tabulated finite parts ``names`` at ``0 <= a <= FAST_A_MAX`` (divided by a where the spec says)."""
     x = a * (1.0 / _CELL)
     cell = np.minimum(x.astype(np.intp), _NCELL - 1)
     t = x - cell
@@ -156,14 +197,20 @@ def _phi_over_a(a):
     t -= 1.0
     c = np.empty_like(a)
     out = []
-    for tab in _table():
+    for name in names:
+        tab = _table(name)
         deg = tab.shape[0] - 1
         r = np.take(tab[deg], cell)
         for j in range(deg - 1, -1, -1):
             r *= t
             r += np.take(tab[j], cell, out=c)
         out.append(r)
-    return out[0], out[1]
+    return out
+
+
+def _phi_over_a(a):
+    """``Phi_0(a)/a, Phi_1(a)/a`` from the tables, ``0 <= a <= FAST_A_MAX``."""
+    return tuple(_tabulated(("Phi0", "Phi1"), a))
 
 
 # --------------------------------------------------------------------------- series
@@ -215,6 +262,55 @@ def softsign_small_b(a, b):
     q *= b
     m2 = 1.0 - q
     return m1, m2
+
+
+def adam_small_b(a, b):
+    r"""Adam :math:`(m_1, m_2)` from the small-:math:`b` series (module docstring).
+
+    For :math:`0 \le a \le 12`, :math:`0 < b \le 0.004` (arrays); relative error below
+    ``FAST_RTOL`` there.
+
+    Examples
+    --------
+    >>> from adameps.moments import adam_moments
+    >>> m1, m2 = adam_small_b(np.array([1.0]), np.array([1e-3]))
+    >>> e1, e2 = adam_moments(1.0, 1e-3)
+    >>> bool(abs(m1[0] / e1 - 1) < 1e-12 and abs(m2[0] / e2 - 1) < 1e-12)
+    True
+    """
+    a = np.asarray(a, float)
+    b = np.asarray(b, float)
+    p = np.exp(-0.5 * a * a) * (1.0 / _SQRT2PI)
+    a2 = a * a
+    g0, p0, g1, p1, e0t, e1t = _tabulated(("G0", "Phi0", "G1", "Phi1", "E0", "E1"), a)
+    lb = np.log(b)
+    # m1 = erf - G0 b + (Phi0 - f0 log b) b^2 - G1 b^3 + (Phi1 - f1 log b) b^4; G, Phi, f tabulated / a
+    f0 = 2.0 * p
+    f1 = (a2 - 3.0) * p * (1.0 / 3.0)
+    m1 = p1 - f1 * lb
+    m1 *= b
+    m1 -= g1
+    m1 *= b
+    m1 += p0 - f0 * lb
+    m1 *= b
+    m1 -= g0
+    m1 *= a * b
+    m1 += erf(a * (1.0 / _SQRT2))
+    # 1 - m2 = (2 E0 - e0 - 2 e0 log b) b + 3 H1 b^2 + (4 E1 - e1 - 4 e1 log b) b^3 + (5/6) H3 b^4
+    u = a * (1.0 / _SQRT2)
+    F = dawsn(u)
+    h1 = 1.0 - 2.0 * u * F
+    h3 = 2.0 * u * u - 2.0 + (6.0 * u - 4.0 * u * u * u) * F
+    e0 = 2.0 * p
+    e1 = (a2 - 1.0) * p
+    q = (5.0 / 6.0) * h3 * b
+    q += 4.0 * e1t - e1 - 4.0 * e1 * lb
+    q *= b
+    q += 3.0 * h1
+    q *= b
+    q += 2.0 * e0t - e0 - 2.0 * e0 * lb
+    q *= b
+    return m1, 1.0 - q
 
 
 def clip_small_b(a, b):
@@ -271,9 +367,10 @@ def fast_core(kind):
 
     if kind == "sign":
         return lambda a, b: (erf(a / _SQRT2), np.ones_like(a))
+    bmax = FAST_B_MAX
     if kind == "adam":
-        return _m._adam_core
-    if kind == "softsign":
+        series, exact, amax, bmax = adam_small_b, _m._adam_core, FAST_A_MAX, FAST_B_MAX_ADAM
+    elif kind == "softsign":
         series, exact, amax = softsign_small_b, lambda a, b: (_m._softsign_m1_core(a, b), _m._softsign_m2_core(a, b)), FAST_A_MAX
     elif kind == "clip":
         series, exact, amax = clip_small_b, _m._clip_core, np.inf
@@ -281,7 +378,7 @@ def fast_core(kind):
         raise ValueError(f"kind must be one of {_m.KINDS}, got kind={kind!r}")
 
     def core(a, b):
-        use = (b <= FAST_B_MAX) & (a <= amax)
+        use = (b <= bmax) & (a <= amax)
         if use.all():
             m1, m2 = series(a, b)
             return m1, np.clip(m2, 0.0, 1.0)
