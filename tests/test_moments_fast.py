@@ -63,8 +63,9 @@ def test_fast_softsign_worst_case_is_near_the_b_switch():
     """The series' errors grow like b^6 log b (softsign) and b^5 log b (adam): largest just below
     the switch, and small there."""
     a = np.linspace(0.0, 12.0, 1201)
-    for series, kind, bs, bounds in ((MF.softsign_small_b, "softsign", (1e-3, 1e-2, MF.FAST_B_MAX), (1e-14, 5e-13, 2e-11)),
-                                     (MF.adam_small_b, "adam", (1e-4, 1e-3, MF.FAST_B_MAX_ADAM), (5e-14, 5e-14, 1e-11))):
+    cases = ((MF.softsign_small_b, "softsign", (1e-3, 1e-2, MF.FAST_B_MAX), (1e-14, 5e-13, 2e-11)),
+             (MF.adam_small_b, "adam", (1e-4, 1e-3, MF.FAST_B_MAX_ADAM), (5e-14, 5e-14, 1e-11)))
+    for series, kind, bs, bounds in cases:
         errs = []
         for b in bs:
             e1, e2 = moments(kind, a, b)

@@ -704,8 +704,8 @@ def moments(kind, a, b, method="exact"):
         :math:`\infty` (:math:`m_1 = m_2 = 0`).
     method : {"exact", "fast", "auto"}
         ``"exact"`` (default): the algorithms above.  ``"fast"``: the small-:math:`b` series of
-        :mod:`adameps.moments_fast` where :math:`b \le 0.02` (softsign: also :math:`|a| \le 12`;
-        sign: no driver masks; adam: exact), the exact algorithms elsewhere; relative
+        :mod:`adameps.moments_fast` where :math:`b \le 0.02` (adam :math:`b \le 0.004`; softsign
+        and adam also :math:`|a| \le 12`; sign: no driver masks), the exact algorithms elsewhere; relative
         difference from ``"exact"`` below ``adameps.moments_fast.FAST_RTOL`` (1e-10, measured).
         ``"auto"``: ``"fast"`` for calls of at least :data:`AUTO_MIN_POINTS` points, else ``"exact"``.
 

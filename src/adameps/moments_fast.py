@@ -371,7 +371,10 @@ def fast_core(kind):
     if kind == "adam":
         series, exact, amax, bmax = adam_small_b, _m._adam_core, FAST_A_MAX, FAST_B_MAX_ADAM
     elif kind == "softsign":
-        series, exact, amax = softsign_small_b, lambda a, b: (_m._softsign_m1_core(a, b), _m._softsign_m2_core(a, b)), FAST_A_MAX
+        def exact(a, b):
+            return _m._softsign_m1_core(a, b), _m._softsign_m2_core(a, b)
+
+        series, amax = softsign_small_b, FAST_A_MAX
     elif kind == "clip":
         series, exact, amax = clip_small_b, _m._clip_core, np.inf
     else:
