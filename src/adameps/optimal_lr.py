@@ -261,6 +261,7 @@ def eta_star_terms(g, H, sigma, eps, B, kind="softsign", method="exact"):
     (:func:`eta_star_sgd`).  The terms add over independent problems: the optimum of the
     *average* one-step loss over several starting points ``k`` is
     :math:`\sum_k N_k / \sum_k D_k`.  Returns ``(N, D)``, each of B's shape.
+    ``method`` as in :func:`eta_star` (ignored for ``kind="sgd"``).
 
     >>> g, H, s = np.array([1.0, -0.5]), np.diag([1.0, 0.5]), np.array([1.0, 2.0])
     >>> N, D = eta_star_terms(g, H, s, 0.1, [1.0, 10.0])
