@@ -40,8 +40,6 @@ def _grid():
         np.geomspace(1e-12, 0.05, 141),
         bs + np.linspace(-2e-4, 2e-4, 21),  # both sides of b = 0.02
         MF.FAST_B_MAX_ADAM + np.linspace(-4e-5, 4e-5, 21),  # both sides of adam's b = 0.004
-        MF.CLIP_B_MID + np.linspace(-2e-3, 2e-3, 21),  # both sides of clip's b = 0.25
-        np.linspace(0.05, 0.6, 23),
     ])
     A, Bm = np.meshgrid(np.concatenate([-a[::7], a]), b)
     return A, Bm

@@ -53,13 +53,10 @@ Softsign (:math:`b \le 0.02`, :math:`|a| \le 12`)
   :math:`u = a/\sqrt2`: :math:`H' = 1 - 2uF(u)`, :math:`H''' = 2u^2 - 2 + (6u - 4u^3)F(u)`.
   Terms through :math:`b^5` are used (remainder :math:`O(b^6)`).
 
-Clip (:math:`b \le 0.25`)
+Clip (:math:`b \le 0.02`)
 -------------------------
 The exact module's Taylor series in :math:`b` (entire), truncated after 4 odd and 5 even terms
-for :math:`b \le 0.02` and after 8 and 9 for :math:`b \le 0.25` (``CLIP_B_MID``) instead of 16
-and 17.  By Cramer's inequality :math:`|He_n(a)|\phi(a) \le 1.09\sqrt{n!}\,e^{-a^2/4}/\sqrt{2\pi}`
-the first omitted terms are below :math:`10^{-20}` (relative to :math:`m_1`, whose series terms
-are all :math:`\propto a` at small :math:`a`, likewise).
+instead of 16 and 17.
 
 Sign
 ----
@@ -100,16 +97,13 @@ from numpy.polynomial import chebyshev as _cheb
 from numpy.polynomial.legendre import leggauss
 from scipy.special import dawsn, erf
 
-__all__ = ["FAST_RTOL", "FAST_B_MAX", "FAST_B_MAX_ADAM", "CLIP_B_MID", "FAST_A_MAX", "fast_core", "softsign_small_b",
+__all__ = ["FAST_RTOL", "FAST_B_MAX", "FAST_B_MAX_ADAM", "FAST_A_MAX", "fast_core", "softsign_small_b",
            "adam_small_b", "clip_small_b"]
 
 #: Stated bound on the relative error of every fast moment against the exact one.
 FAST_RTOL = 1e-10
 #: Largest b at which the small-b series are used (softsign and clip); above: exact.
 FAST_B_MAX = 0.02
-#: Clip: the Taylor series with 8 and 9 terms up to this b (Cramer's bound on He_n: the first
-#: omitted terms are below 1e-20); above: exact.
-CLIP_B_MID = 0.25
 #: Largest b of adam's series (its remainder is O(b^5 log b)); above: exact.
 FAST_B_MAX_ADAM = 0.004
 #: Largest |a| of the softsign and adam series' tables; above: exact.
@@ -319,11 +313,10 @@ def adam_small_b(a, b):
     return m1, 1.0 - q
 
 
-def clip_small_b(a, b, nterms=(4, 5)):
-    r"""Clip :math:`(m_1, m_2)` from the Taylor series in :math:`b` with ``nterms`` (odd, even) terms.
+def clip_small_b(a, b):
+    r"""Clip :math:`(m_1, m_2)` from the Taylor series in :math:`b`, 4 and 5 terms (module docstring).
 
-    For :math:`a \ge 0`, :math:`0 < b \le 0.02` with (4, 5) terms or :math:`b \le 0.25` with
-    (8, 9) terms (module docstring; arrays).
+    For :math:`a \ge 0`, :math:`0 < b \le 0.02` (arrays).
 
     Examples
     --------
@@ -345,8 +338,8 @@ def clip_small_b(a, b, nterms=(4, 5)):
     else:
         aa, bb = a, b
     p = _npdf(aa)
-    d1 = 2.0 * p * _hermite_odd_series(aa, bb, nterms=nterms[0])
-    d2 = 4.0 * p * _hermite_even_series(aa, bb, nterms=nterms[1])
+    d1 = 2.0 * p * _hermite_odd_series(aa, bb, nterms=4)
+    d2 = 4.0 * p * _hermite_even_series(aa, bb, nterms=5)
     if s.all():
         m1 -= d1
         m2 -= d2
@@ -383,30 +376,21 @@ def fast_core(kind):
 
         series, amax = softsign_small_b, FAST_A_MAX
     elif kind == "clip":
-        # b in (0.02, 0.25]: the same series with 8 and 9 terms, then the exact core (16, 17 terms)
-        def exact(a, b):
-            return _classes(a, b, CLIP_B_MID, lambda x, y: clip_small_b(x, y, (8, 9)), _m._clip_core)
-
-        series, amax = clip_small_b, np.inf
+        series, exact, amax = clip_small_b, _m._clip_core, np.inf
     else:
         raise ValueError(f"kind must be one of {_m.KINDS}, got kind={kind!r}")
 
     def core(a, b):
-        m1, m2 = _classes(a, b, bmax, series, exact, amax)
+        use = (b <= bmax) & (a <= amax)
+        if use.all():
+            m1, m2 = series(a, b)
+            return m1, np.clip(m2, 0.0, 1.0)
+        m1 = np.empty_like(a)
+        m2 = np.empty_like(a)
+        if use.any():
+            m1[use], m2[use] = series(a[use], b[use])
+        rest = ~use
+        m1[rest], m2[rest] = exact(a[rest], b[rest])
         return m1, np.clip(m2, 0.0, 1.0)
 
     return core
-
-
-def _classes(a, b, bmax, series, other, amax=np.inf):
-    """``series`` where ``b <= bmax`` and ``a <= amax``, ``other`` elsewhere."""
-    use = (b <= bmax) & (a <= amax)
-    if use.all():
-        return series(a, b)
-    m1 = np.empty_like(a)
-    m2 = np.empty_like(a)
-    if use.any():
-        m1[use], m2[use] = series(a[use], b[use])
-    rest = ~use
-    m1[rest], m2[rest] = other(a[rest], b[rest])
-    return m1, m2
