@@ -10,7 +10,13 @@ grow with n_B).  Times: wall and CPU (``time.process_time``, one thread: the cor
 used, less sensitive than wall time to other jobs on a shared machine).
 
     PYTHONPATH=src python benchmarks/bench_eta_scale.py [--n 1000000] [--nb 40] \
-        [--kinds sign softsign clip adam] [--out benchmarks/eta_scale.json]
+        [--kinds sign softsign clip adam] [--method fast] [--check-exact 20000] \
+        [--out benchmarks/eta_scale.json]
+
+``--method``: the ``method`` of :func:`adameps.optimal_lr.eta_star` ("exact", "fast", "auto").
+``--check-exact M``: also compare (untimed), on the first M coordinates, the method's
+eta_star with the exact one (largest relative difference over the batch sizes), so each row says
+how far the timed method is from the paper's.
 """
 
 import os
@@ -44,9 +50,12 @@ def main():
     p.add_argument("--nb", type=int, default=40)
     p.add_argument("--eps", type=float, nargs="+", default=[1e-8, 1e-5])
     p.add_argument("--kinds", nargs="+", default=["sign", "softsign", "clip", "adam"])
+    p.add_argument("--method", default="fast", choices=["exact", "fast", "auto"])
+    p.add_argument("--check-exact", type=int, default=20000)
     p.add_argument("--out", default="benchmarks/eta_scale.json")
     args = p.parse_args()
 
+    load_start = os.getloadavg()[0]
     g, h, sigma = problem(args.n)
     B = np.geomspace(32, 4096, args.nb)
     t0 = time.perf_counter()
@@ -58,20 +67,30 @@ def main():
         for eps in ([0.0] if kind == "sign" else args.eps):
             tracemalloc.start()
             t0, c0 = time.perf_counter(), time.process_time()
-            eta = ol.eta_star(g, H, sigma, eps, B, kind=kind)
+            eta = ol.eta_star(g, H, sigma, eps, B, kind=kind, method=args.method)
             dt, cpu = time.perf_counter() - t0, time.process_time() - c0
             _, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
-            rows.append(dict(kind=kind, eps=eps, seconds=dt, cpu_seconds=cpu, coord_evals_per_s=args.n * args.nb / cpu,
+            m = min(args.check_exact, args.n)
+            rel = None
+            if m > 0:
+                sub = (g[:m], h[:m], sigma[:m], eps, B)
+                ex = ol.eta_star(*sub, kind=kind, method="exact")
+                fa = ol.eta_star(*sub, kind=kind, method=args.method)
+                rel = float(np.max(np.abs(fa / ex - 1.0)))
+            rows.append(dict(kind=kind, eps=eps, method=args.method, max_rel_diff_vs_exact=rel,
+                             check_coords=m, seconds=dt, cpu_seconds=cpu, coord_evals_per_s=args.n * args.nb / cpu,
                              peak_bytes=peak, peak_bytes_per_coord=peak / args.n,
                              eta_first=float(eta[0]), eta_last=float(eta[-1]), finite=bool(np.all(np.isfinite(eta)))))
             print(f"{kind:9s} eps={eps:<8.3g} {dt:8.2f} s wall {cpu:8.2f} s CPU  "
                   f"{args.n * args.nb / cpu:10.3g} coord*B/s  "
-                  f"peak {peak / 2**20:7.1f} MiB ({peak / args.n:.0f} B/coord)", flush=True)
+                  f"peak {peak / 2**20:7.1f} MiB ({peak / args.n:.0f} B/coord)  "
+                  f"rel diff vs exact {rel}", flush=True)
     out = dict(n=args.n, n_B=args.nb, B_range=[32, 4096], target_seconds=5.0,
                validate_diagonal_seconds=t_validate, results=rows, python=platform.python_version(),
                numpy=np.__version__, machine=platform.machine(), threads=1,
-               load_average_at_end=os.getloadavg()[0], cpu_count=os.cpu_count())
+               load_average_at_start=load_start, load_average_at_end=os.getloadavg()[0],
+               cpu_count=os.cpu_count(), method=args.method)
     with open(args.out, "w") as f:
         json.dump(out, f, indent=1)
         f.write("\n")

@@ -40,6 +40,7 @@ DOCUMENTED = [
     "adameps.theory_inputs",
     "adameps.pipeline.config",
     "adameps.plotting",
+    "adameps.moments_fast",
 ]
 
 

@@ -154,7 +154,8 @@ def cmd_predict(args):
     try:
         g, H, sigma, info = practical.prepare_inputs(st["g"], st["sigma"], st["hdiag"], args.floor_rel)
         out = practical.predict(g, H, sigma, args.eps, B, B_ref=args.ref_batch, kind=args.kind,
-                                min_strength=args.min_strength, matter_rtol=args.matter_tol)
+                                min_strength=args.min_strength, matter_rtol=args.matter_tol,
+                                method=args.method)
     except ValueError as exc:
         raise InputError(f"{args.stats}: {exc}") from None
     out["inputs"] = info
@@ -219,7 +220,7 @@ def cmd_eps_switch(args):
     try:
         g, H, sigma, info = practical.prepare_inputs(st["g"], st["sigma"], st["hdiag"], args.floor_rel)
         out = practical.eps_switch(g, H, sigma, args.eps_from, args.eps_to, args.batch,
-                                   lr_ratio=args.lr_ratio, kind=args.kind)
+                                   lr_ratio=args.lr_ratio, kind=args.kind, method=args.method)
     except ValueError as exc:
         raise InputError(f"{args.stats}: {exc}") from None
     out["inputs"] = info
@@ -335,6 +336,9 @@ def build_parser():
         p.add_argument("--floor-rel", type=_positive_float, default=1e-6,
                        help="floor of the Hessian diagonal, relative to its maximum (default 1e-6)")
         p.add_argument("--json", action="store_true", help="print the result as JSON")
+        p.add_argument("--method", default="auto", choices=["auto", "exact", "fast"],
+                       help="moments: exact, fast (small-eps series, relative error < 1e-10) or auto "
+                            "(fast at model scale, default)")
 
     p = sub.add_parser("predict",
                        help="eta*(B) per eps relative to a reference batch, B_noise, surge, where eps matters",

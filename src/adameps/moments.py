@@ -156,6 +156,8 @@ from scipy.special import erf, erfc, wofz
 from adameps.update_maps import KINDS, adam
 
 __all__ = [
+    "METHODS",
+    "AUTO_MIN_POINTS",
     "moments",
     "sign_moments",
     "softsign_moments",
@@ -528,6 +530,54 @@ def _drive_block(core, af, bf):
     return m1 * s, m2
 
 
+#: ``method`` values of :func:`moments` and of the eta_star functions of :mod:`adameps.optimal_lr`.
+METHODS = ("exact", "fast", "auto")
+#: ``method="auto"`` is ``"fast"`` from this many points per call (model scale), else ``"exact"``.
+AUTO_MIN_POINTS = 1 << 16
+
+
+def check_method(method, size):
+    """``"exact"`` or ``"fast"`` for ``method`` in :data:`METHODS` and a call of ``size`` points."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got method={method!r}")
+    if method == "auto":
+        return "fast" if size >= AUTO_MIN_POINTS else "exact"
+    return method
+
+
+# Points per block of :func:`_drive_fast`: the series' dozens of temporaries then stay in cache
+# (measured on the benchmark machine: 8192 points per block is about twice as fast as 2**18).
+FAST_CHUNK = 1 << 13
+
+
+def _drive_fast(kind, a, b):
+    """:func:`_drive` for ``method="fast"``: blocks without non-finite values or ``b = 0`` skip the
+    special-value masks and use :func:`adameps.moments_fast.fast_core`; other blocks go to
+    :func:`_drive_block` with that core."""
+    from adameps.moments_fast import fast_core
+
+    core = fast_core(kind)
+    af = a.reshape(-1)
+    bf = b.reshape(-1)
+    m1 = np.empty(af.shape)
+    m2 = np.empty(af.shape)
+    for lo in range(0, af.size, FAST_CHUNK):
+        block = slice(lo, lo + FAST_CHUNK)
+        ab, bb = af[block], bf[block]
+        aa = np.abs(ab)
+        if not (aa.max() < np.inf and bb.max() < np.inf and bb.min() > 0.0):
+            m1[block], m2[block] = _drive_block(core, ab, bb)
+            continue
+        x1, x2 = core(aa, bb)
+        np.minimum(x1, np.sqrt(x2), out=x1)  # the projection of _drive_block
+        over = x1 * x1 > x2
+        if over.any():
+            x1[over] = np.nextafter(x1[over], 0.0)
+        m1[block] = np.copysign(x1, ab)
+        m2[block] = x2
+    return m1, m2
+
+
 def sign_moments(a, b=0.0):
     r"""Moments of :math:`\operatorname{sign}(a+z)`: :math:`(\operatorname{erf}(a/\sqrt2),\ 1)`.
 
@@ -636,7 +686,7 @@ _KIND_FUNCS = {
 }
 
 
-def moments(kind, a, b):
+def moments(kind, a, b, method="exact"):
     r"""First and second moments :math:`(m_1, m_2)` of the update map ``kind``.
 
     :math:`m_1(a,b) = E[\varphi(a+z; b)]`, :math:`m_2(a,b) = E[\varphi(a+z; b)^2]`,
@@ -652,6 +702,12 @@ def moments(kind, a, b):
     b : array_like
         :math:`\epsilon\sqrt{B}/\sigma \ge 0`, including 0 (sign moments) and
         :math:`\infty` (:math:`m_1 = m_2 = 0`).
+    method : {"exact", "fast", "auto"}
+        ``"exact"`` (default): the algorithms above.  ``"fast"``: the small-:math:`b` series of
+        :mod:`adameps.moments_fast` where :math:`b \le 0.02` (adam :math:`b \le 0.004`; softsign
+        and adam also :math:`|a| \le 12`; sign: no driver masks), the exact algorithms elsewhere; relative
+        difference from ``"exact"`` below ``adameps.moments_fast.FAST_RTOL`` (1e-10, measured).
+        ``"auto"``: ``"fast"`` for calls of at least :data:`AUTO_MIN_POINTS` points, else ``"exact"``.
 
     Returns
     -------
@@ -681,9 +737,17 @@ def moments(kind, a, b):
     (array([0.        , 0.37115131, 0.68268949]), array([0.34432046, 0.25488972, 1.        ]))
     >>> bool(np.all(m1 * m1 <= m2))
     True
+    >>> f1, f2 = moments("softsign", [0.0, 1.0, 1.0], [1.0, 2.0, 0.0], method="fast")
+    >>> bool(np.allclose(f1, m1, rtol=1e-10, atol=0) and np.allclose(f2, m2, rtol=1e-10, atol=0))
+    True
     """
     try:
         func = _KIND_FUNCS[kind]
     except (KeyError, TypeError):
         raise ValueError(f"kind must be one of {KINDS}, got kind={kind!r}") from None
-    return func(a, b)
+    if method == "exact":
+        return func(a, b)
+    a, b, scalar = _prepare(a, b)
+    if check_method(method, a.size) == "exact":
+        return func(a, b)
+    return _finish(*_drive_fast(kind, a, b), a.shape, scalar)

@@ -28,7 +28,7 @@ import numpy as np
 from scipy.optimize import brentq, minimize_scalar
 
 from adameps.hessian import Hessian, as_hessian
-from adameps.moments import moments
+from adameps.moments import check_method, moments
 from adameps.update_maps import KINDS, check_kind, update_map
 from adameps.problems import validate_g_sigma
 
@@ -161,12 +161,15 @@ _LARGE_EPS_B = 1e17
 _BLOCK_ELEMS = 1 << 19
 
 
-def _terms_core(g, H, sigma, eps, Bv, kind):
+def _terms_core(g, H, sigma, eps, Bv, kind, method="exact"):
     """``(S, D)`` at the batch sizes ``Bv`` (nB,): ``S = m1^T g``, ``D = m1^T H m1 + var^T diag H``.
 
     ``H`` a Hessian; ``eps`` a scalar or (nB, 1).  Evaluated in blocks of batch sizes of at
     most ``_BLOCK_ELEMS`` moments, so the working memory is O(N) whatever len(Bv) is.
+    ``method`` as in :func:`adameps.moments.moments`; ``"auto"`` is decided once for the
+    whole call (``len(Bv) * N`` points).
     """
+    method = check_method(method, Bv.size * g.size)
     eps = np.broadcast_to(np.asarray(eps, float).reshape(-1, 1), (Bv.size, 1))
     rows = max(1, _BLOCK_ELEMS // g.size)
     S, D = np.empty(Bv.size), np.empty(Bv.size)
@@ -175,7 +178,7 @@ def _terms_core(g, H, sigma, eps, Bv, kind):
         sqB = np.sqrt(Bv[sl])[:, None]
         a = g * sqB / sigma
         b = eps[sl] * sqB / sigma
-        m1, m2 = moments(kind, a, b)
+        m1, m2 = moments(kind, a, b, method=method)
         S[sl] = m1 @ g
         # Variance cannot be negative; clip rounding when m2 ~ m1^2 (B -> inf).
         var = np.maximum(m2 - m1 * m1, 0.0)
@@ -183,9 +186,9 @@ def _terms_core(g, H, sigma, eps, Bv, kind):
     return S, D
 
 
-def _eta_star_core(g, H, sigma, eps, Bv, kind):
+def _eta_star_core(g, H, sigma, eps, Bv, kind, method="exact"):
     """eta_star = S / D at the batch sizes ``Bv`` (see :func:`_terms_core`); eps * eta_star_sgd at huge eps."""
-    S, D = _terms_core(g, H, sigma, eps, Bv, kind)
+    S, D = _terms_core(g, H, sigma, eps, Bv, kind, method)
     with np.errstate(divide="ignore", invalid="ignore"):
         eta = S / D
     if kind != "sign":
@@ -199,12 +202,13 @@ def _eta_star_core(g, H, sigma, eps, Bv, kind):
     return eta
 
 
-def one_step_terms(g, H, sigma, eps, B, kind="softsign"):
+def one_step_terms(g, H, sigma, eps, B, kind="softsign", method="exact"):
     r"""The two terms of the expected one-step progress: ``(S, D)``, arrays of B's shape.
 
     ``E[L(theta) - L(theta - eta u~)] = eta S - eta^2 D / 2`` with
     ``S = m1^T g`` and ``D = m1^T H m1 + sum_i (m2_i - m1_i^2) H_ii`` (the module docstring's
     moments), so :func:`eta_star` is ``S / D`` and the best progress is ``S^2 / (2 D)``.
+    ``method`` as in :func:`eta_star`.
 
     Examples
     --------
@@ -215,16 +219,23 @@ def one_step_terms(g, H, sigma, eps, B, kind="softsign"):
     g, H, sigma = validate_problem(g, H, sigma)
     eps = _check_eps(eps)
     Bv, shape = _check_B(B)
-    S, D = _terms_core(g, H, sigma, eps, Bv, check_kind(kind))
+    S, D = _terms_core(g, H, sigma, eps, Bv, check_kind(kind), method)
     return S.reshape(shape), D.reshape(shape)
 
 
-def eta_star(g, H, sigma, eps, B, kind="softsign"):
+def eta_star(g, H, sigma, eps, B, kind="softsign", method="exact"):
     """Exact one-step optimal learning rate for the quadratic model.
 
     ``eta_star(B) = m1^T g / (m1^T H m1 + sum_i (m2_i - m1_i^2) H_ii)`` with
-    ``m1_i, m2_i = moments(kind, g_i sqrt(B)/sigma_i, eps sqrt(B)/sigma_i)``.
-    Vectorised: one ``moments`` call on arrays of shape (len(B), N).
+    ``m1_i, m2_i = moments(kind, g_i sqrt(B)/sigma_i, eps sqrt(B)/sigma_i, method)``.
+    Vectorised: ``moments`` calls on blocks of shape (batch sizes, N).
+
+    ``method``: ``"exact"`` (default; what the paper's pipeline uses), ``"fast"`` (the
+    small-b series of :mod:`adameps.moments_fast` where they apply: relative error of every
+    moment below 1e-10, so for a diagonal H, where ``S = sum_i m1_i g_i`` (terms of one sign) and
+    ``D = sum_i m2_i H_ii`` (positive terms), the relative error of eta_star is below 2e-10;
+    measured in tests/test_moments_fast.py) or ``"auto"`` (``"fast"`` from
+    :data:`adameps.moments.AUTO_MIN_POINTS` points, len(B) * N, else ``"exact"``).
 
     Examples
     --------
@@ -233,15 +244,17 @@ def eta_star(g, H, sigma, eps, B, kind="softsign"):
     array([0.2694, 0.4104])
     >>> eta_star(g, [2.0, 1.0], sigma, 0.1, [1.0, 16.0]).round(4)  # diagonal H as a 1-D array
     array([0.2771, 0.4676])
+    >>> eta_star(g, [2.0, 1.0], sigma, 1e-3, [1.0, 16.0], method="fast").round(4)
+    array([0.2606, 0.4473])
     """
     g, H, sigma = validate_problem(g, H, sigma)
     eps = _check_eps(eps)
     Bv, shape = _check_B(B)
     kind = check_kind(kind)
-    return _eta_star_core(g, H, sigma, eps, Bv, kind).reshape(shape)
+    return _eta_star_core(g, H, sigma, eps, Bv, kind, method).reshape(shape)
 
 
-def eta_star_terms(g, H, sigma, eps, B, kind="softsign"):
+def eta_star_terms(g, H, sigma, eps, B, kind="softsign", method="exact"):
     r"""Numerator and denominator of :func:`eta_star`: the one-step expected loss is
     :math:`L - \eta N + \tfrac12 \eta^2 D` with
 
@@ -254,6 +267,7 @@ def eta_star_terms(g, H, sigma, eps, B, kind="softsign"):
     (:func:`eta_star_sgd`).  The terms add over independent problems: the optimum of the
     *average* one-step loss over several starting points ``k`` is
     :math:`\sum_k N_k / \sum_k D_k`.  Returns ``(N, D)``, each of B's shape.
+    ``method`` as in :func:`eta_star` (ignored for ``kind="sgd"``).
 
     >>> g, H, s = np.array([1.0, -0.5]), np.diag([1.0, 0.5]), np.array([1.0, 2.0])
     >>> N, D = eta_star_terms(g, H, s, 0.1, [1.0, 10.0])
@@ -264,7 +278,7 @@ def eta_star_terms(g, H, sigma, eps, B, kind="softsign"):
     True
     """
     if kind != "sgd":
-        return one_step_terms(g, H, sigma, eps, B, kind)
+        return one_step_terms(g, H, sigma, eps, B, kind, method)
     g, H, sigma = validate_problem(g, H, sigma)
     Bv, shape = _check_B(B)
     noise = np.sum(sigma**2 * H.diag)

@@ -19,7 +19,7 @@ from scipy.optimize import brentq, minimize_scalar
 
 from adameps import optimal_lr as ol
 from adameps.hessian import Hessian
-from adameps.moments import moments
+from adameps.moments import check_method, moments
 from adameps.update_maps import check_kind
 
 __all__ = ["prepare_inputs", "predict", "eps_switch"]
@@ -71,7 +71,7 @@ def _refine_peak(f, logB, eta, i):
 
 
 def predict(g, H, sigma, eps, B, B_ref=None, kind="softsign", min_strength=ol.SURGE_MIN_STRENGTH,
-            matter_rtol=0.01):
+            matter_rtol=0.01, method="auto"):
     r"""eta*(B) per eps, relative to a reference batch size, with what a practitioner asks of it.
 
     For each ``eps`` in the list and the batch sizes ``B`` (sorted, > 0): ``eta`` = the exact
@@ -90,6 +90,10 @@ def predict(g, H, sigma, eps, B, B_ref=None, kind="softsign", min_strength=ol.SU
 
     Also ``b_noise`` (McCandlish et al. 2018, ``tr(H Sigma)/g^T H g``: SGD's eta* is half its
     maximum there) and ``eta_sign`` (eps = 0).  Returns a dict of plain floats and lists.
+
+    ``method`` (default ``"auto"``) is that of :func:`adameps.optimal_lr.eta_star`: at model
+    scale (``len(B) * N >= adameps.moments.AUTO_MIN_POINTS``) the fast small-b series, relative
+    error of eta below 2e-10 (diagonal H), else the exact moments.
 
     Examples
     --------
@@ -111,8 +115,10 @@ def predict(g, H, sigma, eps, B, B_ref=None, kind="softsign", min_strength=ol.SU
     tol = float(np.log1p(matter_rtol))
     logB = np.log(Bv)
 
+    check_method(method, 0)
+
     def eta_at(e, b, k=kind):
-        return ol._eta_star_core(g, H, sigma, e, np.atleast_1d(np.asarray(b, float)), k)
+        return ol._eta_star_core(g, H, sigma, e, np.atleast_1d(np.asarray(b, float)), k, method)
 
     eta_sign = eta_at(0.0, Bv, "sign")
     curves = []
@@ -150,7 +156,7 @@ def predict(g, H, sigma, eps, B, B_ref=None, kind="softsign", min_strength=ol.SU
     return out
 
 
-def eps_switch(g, H, sigma, eps_from, eps_to, B, lr_ratio=1.0, kind="softsign"):
+def eps_switch(g, H, sigma, eps_from, eps_to, B, lr_ratio=1.0, kind="softsign", method="auto"):
     r"""The learning-rate factor that keeps the expected one-step progress when eps changes.
 
     In the one-step picture the expected progress of a step of size ``eta`` is
@@ -163,6 +169,7 @@ def eps_switch(g, H, sigma, eps_from, eps_to, B, lr_ratio=1.0, kind="softsign"):
     keeps the progress ``P_f = P(eta; eps_from)`` (the smaller root: the same progress with the
     smaller step).  If ``P_f`` exceeds the best progress at ``eps_to``, ``S_t^2/(2D_t)``, no
     learning rate keeps it: ``factor_progress`` is None and ``factor_optimum`` is the best one can do.
+    ``method`` as in :func:`predict`.
 
     Returns a dict: ``factor_progress``; ``factor_optimum = eta*(eps_to)/eta*(eps_from)``;
     ``factor_rms_step = sqrt(sum m2(eps_from) / sum m2(eps_to))`` (keeps the mean squared update);
@@ -188,15 +195,16 @@ def eps_switch(g, H, sigma, eps_from, eps_to, B, lr_ratio=1.0, kind="softsign"):
         raise ValueError(f"lr_ratio must be in (0, 2) (at 2 x eta* the expected progress is 0), got {lr_ratio!r}")
     if not np.any(g):
         raise ValueError("g = 0: no progress to keep")
-    (Sf,), (Df,) = ol._terms_core(g, H, sigma, ef, np.array([Bf]), kind)
-    (St,), (Dt,) = ol._terms_core(g, H, sigma, et, np.array([Bf]), kind)
+    check_method(method, 0)
+    (Sf,), (Df,) = ol._terms_core(g, H, sigma, ef, np.array([Bf]), kind, method)
+    (St,), (Dt,) = ol._terms_core(g, H, sigma, et, np.array([Bf]), kind, method)
     eta = lr_ratio * Sf / Df
     Pf = eta * Sf - 0.5 * eta * eta * Df
     disc = St * St - 2.0 * Dt * Pf
     factor = float((St - np.sqrt(disc)) / (Dt * eta)) if disc >= 0 else None
     sqB = np.sqrt(Bf)
-    m2f = moments(kind, g * sqB / sigma, ef * sqB / sigma)[1]
-    m2t = moments(kind, g * sqB / sigma, et * sqB / sigma)[1]
+    m2f = moments(kind, g * sqB / sigma, ef * sqB / sigma, method=method)[1]
+    m2t = moments(kind, g * sqB / sigma, et * sqB / sigma, method=method)[1]
     return dict(eps_from=ef, eps_to=et, B=float(Bf), lr_ratio=lr_ratio, kind=kind,
                 factor_progress=factor, factor_optimum=float((St / Dt) / (Sf / Df)),
                 factor_rms_step=float(np.sqrt(np.sum(m2f) / np.sum(m2t))),
