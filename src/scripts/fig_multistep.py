@@ -18,10 +18,8 @@ _common.setup(snakemake)
 plotting.use_style()
 P, out = snakemake.params, snakemake.output
 OPT = {"adam": "Adam", "softsign": "SoftSignSGD", "sign": "SignSGD", "sgd": "SGD", "atan2": "Adam-atan2"}
-with np.load(snakemake.input.summary) as d:
-    data = {k: d[k] for k in d.files}
-with np.load(snakemake.input.budget) as d:
-    bud = {k: d[k] for k in d.files}
+data = _common.read_npz(snakemake.input.summary)
+bud = _common.read_npz(snakemake.input.budget)
 
 
 def optimizer(arm):

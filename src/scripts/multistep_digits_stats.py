@@ -12,8 +12,6 @@ index of each coordinate's point), init_points, n_seeds (seeds starting at each 
 
 import _common
 
-import json
-from pathlib import Path
 
 import numpy as np
 
@@ -21,7 +19,7 @@ from adameps import digits
 from adameps import theory_inputs as ti
 
 log = _common.setup(snakemake)
-sweep = json.loads(Path(snakemake.input.sweep).read_text())
+sweep = _common.read_json(snakemake.input.sweep)
 cfg, model = sweep["params"]["problem"], sweep["model"]
 extra = {"hidden": cfg["hidden"]} if model == "mlp" else {"init_scale": cfg.get("init_scale", 0.0)}
 points, counts = np.unique(np.asarray(sweep["init_seeds"], int), return_counts=True)

@@ -20,7 +20,6 @@ import _common
 import json
 import math
 from functools import reduce
-from pathlib import Path
 
 import numpy as np
 
@@ -29,7 +28,7 @@ from adameps import optimal_lr as ol
 
 log = _common.setup(snakemake)
 P = snakemake.params
-sweep = json.loads(Path(snakemake.input.sweep).read_text())
+sweep = _common.read_json(snakemake.input.sweep)
 st = _common.read_npz(snakemake.input.stats, keys=("g", "sigma", "h_diag", "point", "init_points", "n_seeds"))
 optimizer, eps, steps = sweep["optimizer"], sweep["eps"], int(sweep["steps"])
 if optimizer != "adam":

@@ -14,7 +14,6 @@ Writes results/multistep.json (named values -> macros) and results/multistep.npz
 
 import _common
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -23,8 +22,8 @@ from adameps import theory_inputs as ti
 
 log = _common.setup(snakemake)
 P = snakemake.params
-sweeps = {Path(p).name: json.loads(Path(p).read_text()) for p in snakemake.input.sweeps}
-preds = {Path(p).name: json.loads(Path(p).read_text()) for p in snakemake.input.predictions}
+sweeps = {Path(p).name: _common.read_json(p) for p in snakemake.input.sweeps}
+preds = {Path(p).name: _common.read_json(p) for p in snakemake.input.predictions}
 values, arrays = _common.Values(digits=2), {}
 v = values.add
 STATELESS = ("sign", "softsign", "sgd")
@@ -139,8 +138,7 @@ for (fam, name), w in sorted(tally.items()):
         v(f"{pre}_n_settings", len(w), f"settings (B, eps) of the {'' if fam == 'all' else fam + ' '}training arms",
           "int")
 # how the optimum of Adam moves with the step budget (results/multistep_budget.npz)
-with np.load(snakemake.input.budget) as d:
-    bud = {k: d[k] for k in d.files}
+bud = _common.read_npz(snakemake.input.budget)
 for i, e in enumerate(bud["eps"]):
     for j, T in enumerate(bud["steps"]):
         y = bud["eta"][i, j]
