@@ -54,6 +54,7 @@ caps the step at 8 noise standard deviations (clipped mass below :math:`10^{-15}
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numpy.polynomial.legendre import leggauss
@@ -73,6 +74,8 @@ __all__ = [
     "travel_floor_loss",
     "eta_travel_floor",
     "handover_batch",
+    "DiagonalModel",
+    "diagonal_model_from_stats",
 ]
 
 OPTIMIZERS = ("sgd", "sign", "softsign", "adam", "atan2")
@@ -660,6 +663,93 @@ def eta_star_multistep(h, sigma, theta0, optimizer, B, steps, eps=None, *, lr_lo
         eta[idx] = np.exp(xm)
         loss[idx] = np.exp(np.minimum(f1, f2))
     return eta.reshape(shape), loss.reshape(shape)
+
+
+class DiagonalModel(NamedTuple):
+    """The diagonal quadratic model of :func:`diagonal_model_from_stats`."""
+
+    h: np.ndarray  #: curvatures, > 0 (floored)
+    sigma: np.ndarray  #: per-example gradient standard deviations, > 0 (floored)
+    theta0: np.ndarray  #: initial point g / h
+    h_floored: np.ndarray  #: bool, where h was raised to the floor (h <= 0 or tiny)
+    sigma_floored: np.ndarray  #: bool, where sigma was raised to its floor
+
+
+def diagonal_model_from_stats(g, sigma, h_diag, *, floor_rel=1e-6, sigma_floor_rel=1e-12):
+    r"""The diagonal quadratic model the chains need, from measured per-coordinate statistics.
+
+    A network's loss near its initial point is, per coordinate and keeping only the diagonal of
+    the Hessian, :math:`L \approx L_0 + \sum_i g_i\delta_i + \tfrac12 h_i\delta_i^2`
+    (:math:`\delta = \theta - \theta_{\text{init}}`), with minibatch gradient noise of standard
+    deviation :math:`\sigma_i/\sqrt B`.  Up to a constant this is the noisy quadratic model of this
+    module, :math:`\tfrac12\sum_i h_i\theta_i^2` in the shifted coordinate
+    :math:`\theta_i = \delta_i + g_i/h_i`, started at
+
+    .. math:: \theta_{0,i} = g_i / h_i, \qquad\text{so that}\qquad h_i\theta_{0,i} = g_i .
+
+    Only differences of the loss (and so the minimiser over the learning rate) carry over: the
+    model's loss is measured from its own minimum, not from the network's.
+
+    Coordinates with :math:`h_i \le h_{\text{floor}} = ` ``floor_rel`` :math:`\cdot\max_j h_j`
+    (non-positive curvature, as an MLP's Hessian has at initialisation, or curvature too small to
+    matter) get :math:`h_i = h_{\text{floor}}`.  Such a coordinate has no minimum within reach: its
+    loss falls along :math:`-\operatorname{sign}(g_i)` at the rate :math:`|g_i|` per unit step, and
+    with the floor it does just that (:math:`\theta_{0,i} = g_i/h_{\text{floor}}` is so far out that
+    a run of T steps of size :math:`\eta` never nears the minimum unless
+    :math:`\eta T \gtrsim |g_i|/h_{\text{floor}}`) while its curvature barely brakes the step.
+    Dropping it would lose its first-order descent :math:`-g_i\delta_i`, which the one-step theory
+    counts; :math:`|h_i|` would invent braking that the loss does not have.  It is the rule of
+    :func:`adameps.theory_inputs.mlp_inputs`, which floors the Hessian's eigenvalues at the same
+    ``1e-6`` of the largest.  Coordinates with :math:`\sigma_i` below
+    ``sigma_floor_rel`` :math:`\cdot\max_j\sigma_j` (noiseless: the chains need
+    :math:`\sigma > 0`) get that floor, as in :func:`adameps.theory_inputs.gradient_stats`.
+
+    After one step the model's expected loss is exactly the one-step theory of Section 5 with the
+    Hessian replaced by :math:`\operatorname{diag}(h)` (tested), so the digits' multi-step
+    prediction separates the error of dropping the off-diagonal Hessian (T = 1) from that of the
+    chain.
+
+    Parameters
+    ----------
+    g, sigma, h_diag : array_like, shape (n,)
+        Full-batch gradient, per-example gradient standard deviation (>= 0) and the Hessian's
+        diagonal at the initial point (any sign; its maximum must be > 0).
+    floor_rel, sigma_floor_rel : float
+        Floors relative to the largest h and sigma, in (0, 1).
+
+    Returns
+    -------
+    DiagonalModel
+        ``(h, sigma, theta0, h_floored, sigma_floored)``; pass the first three to
+        :func:`expected_loss` and :func:`eta_star_multistep`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = diagonal_model_from_stats([0.5, -0.2, 0.1], [1.0, 1.0, 0.5], [2.0, -1.0, 1.0], floor_rel=1e-3)
+    >>> m.h, m.theta0, m.h_floored  # the negative curvature raised to 1e-3 * 2: theta0 = -0.2/0.002
+    (array([2.   , 0.002, 1.   ]), array([   0.25, -100.  ,    0.1 ]), array([False,  True, False]))
+    """
+    g = _vec("g", g)
+    sigma = _vec("sigma", sigma, nonneg=True)
+    h = _vec("h_diag", h_diag)
+    for name, a in (("sigma", sigma), ("h_diag", h)):
+        if a.shape != g.shape:
+            raise ValueError(f"{name} must have shape {g.shape} to match g, got shape {a.shape}")
+    for name, v in (("floor_rel", floor_rel), ("sigma_floor_rel", sigma_floor_rel)):
+        if not (isinstance(v, (int, float, np.floating, np.integer)) and 0 < float(v) < 1):
+            raise ValueError(f"{name} must be a real number in (0, 1), got {name} = {v!r}")
+    if not h.max() > 0:
+        raise ValueError(f"h_diag must have a positive entry (a curvature to floor against), max(h_diag) = {h.max()!r}")
+    if not sigma.max() > 0:
+        raise ValueError("sigma must have a positive entry (all-zero noise: use the deterministic theory)")
+    h_floor = float(floor_rel) * float(h.max())
+    low_h = h < h_floor
+    h = np.where(low_h, h_floor, h)
+    s_floor = float(sigma_floor_rel) * float(sigma.max())
+    low_s = sigma < s_floor
+    sigma = np.where(low_s, s_floor, sigma)
+    return DiagonalModel(h, sigma, g / h, low_h, low_s)
 
 
 def _default_centre(h, sigma, theta0, optimizer, Bv, eps):
