@@ -1,8 +1,10 @@
-"""Write envs/pipeline.yaml, the conda environment of every rule under `--sdm conda`, from requirements.lock.
+"""Write envs/pipeline.yaml, the conda environment of every rule under `--sdm conda`, from the locks.
 
 Snakemake copies a rule's environment file without the files it references, so the
-environment must list every pin inline instead of `-r requirements.lock`.
-tests/test_environment.py checks that it matches the lock file.
+environment must list every pin inline instead of `-r requirements.lock`: those of
+requirements.lock and of requirements-torch.lock (torch's CPU build, which the language-model
+rules need), with PyTorch's CPU wheel index for pip (the `+cpu` build is not on PyPI).
+tests/test_environment.py checks that it matches the lock files.
 """
 
 import sys
@@ -11,10 +13,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def render(lock_text: str) -> str:
-    pins = [line.strip() for line in lock_text.splitlines() if line.strip() and not line.startswith("#")]
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+
+
+def _pins(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def render(lock_text: str, torch_lock_text: str = "") -> str:
+    pins = _pins(lock_text)
+    torch_pins = _pins(torch_lock_text)
     lines = [
-        "# Generated from requirements.lock by tools/write_conda_env.py (make lock). Do not edit.",
+        "# Generated from requirements.lock and requirements-torch.lock by tools/write_conda_env.py (make lock).",
+        "# Do not edit.",
         "# The environment of every rule under `snakemake --sdm conda`.",
         "channels:",
         "  - conda-forge",
@@ -22,12 +33,13 @@ def render(lock_text: str) -> str:
         "  - python=3.11",
         "  - pip",
         "  - pip:",
-        *[f"      - {pin}" for pin in pins],
+        *([f"      - --extra-index-url {TORCH_CPU_INDEX}"] if torch_pins else []),
+        *[f"      - {pin}" for pin in pins + torch_pins],
     ]
     return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":
     out = ROOT / "envs" / "pipeline.yaml"
-    out.write_text(render((ROOT / "requirements.lock").read_text()))
+    out.write_text(render((ROOT / "requirements.lock").read_text(), (ROOT / "requirements-torch.lock").read_text()))
     print(f"wrote {out.relative_to(ROOT)}", file=sys.stderr)
