@@ -75,14 +75,9 @@ def test_reproducible(builds):
     assert not differ, differ
 
 
-def test_theory_predictions_defined_and_bootstrapped(builds):
-    """lm_theory: the one-step (diag H) and multi-step predictions exist at every (replicate, eps, B);
-    every interval contains its estimate."""
+def test_theory_predictions_defined(builds):
+    """lm_theory: the one-step (diag H) and multi-step predictions exist at every (replicate, eps, B)."""
     root, _, _ = builds
     z = np.load(root / "results/lm/theory.npz")
     for key in ("onestep", "multistep", "convex"):
         assert np.all(z[key] > -1e299), key  # -1e300 marks an undefined prediction
-    vals = json.loads((root / "results/lm_theory.json").read_text())["values"]
-    for key, entry in vals.items():
-        if key + "_lo" in vals:
-            assert vals[key + "_lo"]["value"] <= entry["value"] + 1e-12 <= vals[key + "_hi"]["value"] + 2e-12, key
