@@ -8,7 +8,7 @@ LM_EPS = LM["sweep"]["log10_eps"]
 LM_TAGS = [f"{x:g}" for x in LM_EPS]
 LM_SWEEPS = [f"results/lm/sweep_eps{t}.json" for t in LM_TAGS]
 # What every language-model job reads: the training settings, without the measurements' own sections.
-LM_COMMON = {k: v for k, v in LM.items() if k not in ("sweep", "premise", "switch", "one_step", "sqrt_rule")}
+LM_COMMON = {k: v for k, v in LM.items() if k not in ("sweep", "premise", "switch", "one_step", "sqrt_rule", "theory")}
 
 
 if len(LM["sweep"]["lr_centre"]) != len(LM_EPS):
@@ -26,7 +26,7 @@ for _key, _val, _allowed in (("lm.premise.B", [LM["premise"]["B"]], LM["sweep"][
 if LM["sqrt_rule"]["fractions"][-1] != 1:
     raise ValueError("config key 'lm.sqrt_rule.fractions' must end with 1 (the end of training)")
 LM_RESULTS = ["results/lm_corpus.json", "results/lm_lr.json", "results/lm_premise.json", "results/lm_switch.json",
-              "results/lm_sqrt_rule.json", "results/lm_one_step.json"]
+              "results/lm_sqrt_rule.json", "results/lm_one_step.json", "results/lm_theory.json"]
 LM_FIGURES = ["lm_premise", "lm_grad_stats", "lm_eta", "lm_switch", "lm_sqrt_rule", "lm_one_step"]
 RESULTS += LM_RESULTS
 FIGURES += LM_FIGURES
@@ -90,6 +90,30 @@ rule lm_lr_summary:
         CONDA_ENV
     script:
         "../src/scripts/lm_lr_summary.py"
+
+
+rule lm_theory:
+    input:
+        corpus="results/lm/corpus.npz",
+        sweeps=LM_SWEEPS,
+        library=LIBRARY + LM_SCRIPTS,
+    output:
+        json="results/lm_theory.json",
+        npz="results/lm/theory.npz",
+    params:
+        lm={**lm_params("theory"), "sweep": {k: LM["sweep"][k] for k in ("B", "log10_eps")}},
+    log:
+        log_of("lm_theory"),
+    benchmark:
+        benchmark_of("lm_theory")
+    threads: LM["threads"]
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=4000,
+        runtime=lm_runtime(15),
+    script:
+        "../src/scripts/lm_theory.py"
 
 
 rule lm_premise:
@@ -193,6 +217,7 @@ rule fig_lm:
         one_step="results/lm/one_step.json",
         premise="results/lm/premise.npz",
         lr="results/lm/lr.npz",
+        theory="results/lm/theory.npz",
         switch="results/lm/switch.npz",
         sqrt="results/lm/sqrt_rule.npz",
         library=LIBRARY,

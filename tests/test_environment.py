@@ -47,9 +47,19 @@ def test_conda_routes_use_the_lock():
     spec = importlib.util.spec_from_file_location("write_conda_env", ROOT / "tools/write_conda_env.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert (ROOT / "envs/pipeline.yaml").read_text() == module.render((ROOT / "requirements.lock").read_text()), (
+    text = (ROOT / "envs/pipeline.yaml").read_text()
+    assert text == module.render((ROOT / "requirements.lock").read_text(),
+                                 (ROOT / "requirements-torch.lock").read_text()), (
         "envs/pipeline.yaml is stale: run python tools/write_conda_env.py"
     )
+    # the language-model rules import torch: its CPU build is in the rules' environment
+    torch_pin = "torch==" + lock_pins("requirements-torch.lock")["torch"]
+    assert f"      - {torch_pin}\n" in text
+    import yaml
+
+    pip = next(d for d in yaml.safe_load(text)["dependencies"] if isinstance(d, dict))["pip"]
+    names = [re.match(r"[A-Za-z0-9_.-]+", p).group().lower() for p in pip if not p.startswith("-")]
+    assert len(names) == len(set(names)), "a package is pinned twice in envs/pipeline.yaml"
 
 
 def test_ci_runs_the_readme_test_command():

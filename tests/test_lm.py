@@ -143,17 +143,6 @@ def test_eps_switch_factor_and_shares():
         assert s[1] == 1.0 and 0 <= s[0] <= 1
 
 
-def test_minibatch_gradients_mean_is_the_batch_gradient():
-    m = lm.StackedGPT(TINY, [0])
-    toks = _tokens()
-    offs = lm.batch_offsets(1, len(toks), 3, TINY.ctx, 4)  # K = 4 minibatches of B = 3
-    g = lm.minibatch_gradients(m, 0, toks, offs)
-    x, y = lm.make_batch(toks, offs.reshape(1, -1), TINY.ctx)  # one batch of all 12 windows
-    m.loss(x, y).sum().backward()
-    for n, p in m.params.items():
-        torch.testing.assert_close(g[n].mean(0), p.grad[0], rtol=1e-4, atol=1e-7)
-
-
 def test_corpus_command_reads_the_kjv():
     require_corpus()
     out = subprocess.run(lm.corpus_command(), capture_output=True, check=True).stdout
@@ -162,31 +151,60 @@ def test_corpus_command_reads_the_kjv():
     assert 60 < len(vocab) < 100 and len(tok) == len(out)
 
 
-def test_hvp_matches_central_differences_and_hutchinson_is_unbiased():
-    m = lm.StackedGPT(TINY, [0])
+def _double(m):
     m.params = {n: p.detach().double().requires_grad_(True) for n, p in m.params.items()}
+    return m
+
+
+def test_run_module_is_the_run_for_the_collector():
+    """run_module + torch_stats: per-window gradients average to the batch gradient of that run; g and
+    sigma of run_stats are their mean and population standard deviation."""
+    from adameps import torch_stats as ts
+
+    m = _double(lm.StackedGPT(TINY, [3, 0]))
+    toks = _tokens()
+    offs = np.arange(0, 600, 50)
+    x, y = lm.make_batch(toks, offs, TINY.ctx)
+    G = ts.per_example_gradients(lm.run_module(m, 0), lm.window_loss, (x, y))  # (12, N)
+    m.loss(x.expand(2, -1, -1), y.expand(2, -1, -1)).sum().backward()
+    ref = torch.cat([p.grad[0].reshape(-1) for p in m.params.values()]).numpy()
+    np.testing.assert_allclose(G.mean(0), ref, rtol=1e-9, atol=1e-12)
+    st, hvp = lm.run_stats(m, 0, toks, offs, n_probes=2)
+    np.testing.assert_allclose(st["g"], G.mean(0), rtol=1e-9, atol=1e-13)
+    np.testing.assert_allclose(st["sigma"], G.std(0), rtol=1e-7, atol=1e-13)
+    assert st["n_examples"] == offs.size and st["hdiag"].shape == ref.shape
+
+
+def test_hvp_of_the_lm_matches_central_differences_and_hutchinson_is_unbiased():
+    """torch_stats' HVP (forward over reverse through the math attention kernel) on the transformer."""
+    m = _double(lm.StackedGPT(TINY, [0]))
     toks = _tokens()
     offs = np.arange(0, 400, 50)
-    gen = torch.Generator().manual_seed(3)
-    v = {n: torch.randn(p.shape[1:], generator=gen, dtype=torch.float64) for n, p in m.params.items()}
-    (hv,) = lm.hvp(m, 0, toks, offs, [v])
+    st, hvp = lm.run_stats(m, 0, toks, offs, n_probes=1)
+    N = st["g"].size
+    v = np.random.default_rng(3).standard_normal(N)
+    hv = hvp(v)
     x, y = lm.make_batch(toks, offs.reshape(1, -1), TINY.ctx)
+    names = list(m.params)
+    sizes = [m.params[n][0].numel() for n in names]
+    vt = dict(zip(names, (torch.from_numpy(c).reshape(m.params[n].shape) for n, c in
+                          zip(names, np.split(v, np.cumsum(sizes)[:-1])))))
 
     def grad_at(sign, h=1e-5):
-        p = {n: (q.detach() + sign * h * v[n][None]).requires_grad_(True) for n, q in m.params.items()}
-        return torch.autograd.grad(m.loss(x, y, params=p).sum(), list(p.values()))
+        p = {n: (q.detach() + sign * h * vt[n]).requires_grad_(True) for n, q in m.params.items()}
+        gs = torch.autograd.grad(m.loss(x, y, params=p).sum(), list(p.values()))
+        return torch.cat([gi.reshape(-1) for gi in gs]).numpy()
 
-    fd = [(a - b) / 2e-5 for a, b in zip(grad_at(1), grad_at(-1))]
-    num = sum(((hv[n] - f[0]) ** 2).sum() for n, f in zip(m.params, fd)).sqrt()
-    den = sum((f[0] ** 2).sum() for f in fd).sqrt()
-    assert float(num / den) < 1e-5
+    fd = (grad_at(1) - grad_at(-1)) / 2e-5
+    assert np.linalg.norm(hv - fd) / np.linalg.norm(fd) < 1e-5
     # Hutchinson: single-probe estimates (independent seeds) scatter around the exact diagonal of a block
-    samples = torch.stack([lm.hessian_diag_hutchinson(m, 0, toks, offs[:3], n_probes=1, seed=s)["lnf_w"] for s in range(30)])
-    exact = []
-    for i in range(TINY.d_model):
-        probe = {n: torch.zeros(p.shape[1:], dtype=torch.float64) for n, p in m.params.items()}
-        probe["lnf_w"][i] = 1.0
-        exact.append(probe)
-    hd = torch.stack([h["lnf_w"][i] for i, h in enumerate(lm.hvp(m, 0, toks, offs[:3], exact))])
+    from adameps import torch_stats as ts
+
+    start = N - 2 * TINY.d_model  # lnf_w, lnf_b: the last 2 d coordinates
+    mod, wb = lm.run_module(m, 0), lm.window_batches(toks, offs[:3], TINY.ctx)
+    samples = np.stack([ts.hessian_diag(mod, lm.window_loss, wb, n_probes=1, seed=s)[0][start:] for s in range(30)])
+    E = np.zeros((N - start, N))
+    E[np.arange(N - start), start + np.arange(N - start)] = 1.0
+    hd = np.diag(ts.hvp_operator(mod, lm.window_loss, wb)(E)[:, start:])
     z = (samples.mean(0) - hd) / (samples.std(0) / math.sqrt(30) + 1e-15)
-    assert float((z.abs() < 4).double().mean()) >= 0.9
+    assert float(np.mean(np.abs(z) < 4)) >= 0.9

@@ -12,7 +12,7 @@ from conftest import copy_tree, require_corpus, snakemake
 pytestmark = pytest.mark.slow
 
 TARGETS = ["results/lm_corpus.json", "results/lm_lr.json", "results/lm_premise.json", "results/lm_switch.json",
-           "results/lm_sqrt_rule.json", "results/lm_one_step.json", "figures/lm_premise.pdf"]
+           "results/lm_sqrt_rule.json", "results/lm_one_step.json", "results/lm_theory.json", "figures/lm_premise.pdf"]
 
 
 def _build(root):
@@ -73,3 +73,11 @@ def test_reproducible(builds):
     assert a.keys() == b.keys() and len(a) >= 8
     differ = [k for k in a if a[k] != b[k]]
     assert not differ, differ
+
+
+def test_theory_predictions_defined(builds):
+    """lm_theory: the one-step (diag H) and multi-step predictions exist at every (replicate, eps, B)."""
+    root, _, _ = builds
+    z = np.load(root / "results/lm/theory.npz")
+    for key in ("onestep", "multistep", "convex"):
+        assert np.all(z[key] > -1e299), key  # -1e300 marks an undefined prediction

@@ -41,12 +41,11 @@ __all__ = [
     "StackedGPT",
     "StackedAdam",
     "eps_switch_lr_factor",
-    "minibatch_gradients",
     "type_shares",
-    "hvp",
-    "hessian_diag_hutchinson",
-    "population_stats",
-    "one_step_eta_star",
+    "run_module",
+    "window_loss",
+    "window_batches",
+    "run_stats",
     "lr_schedule",
     "n_steps",
     "batch_offsets",
@@ -318,21 +317,6 @@ def eps_switch_lr_factor(opt, eps_old, eps_new):
     return torch.sqrt(num / den).cpu().numpy()
 
 
-def minibatch_gradients(model, run, train_tokens, offsets):
-    """Gradients of run ``run`` of ``model`` on ``K`` minibatches: ``offsets`` (K, B) window starts.
-
-    Returns ``name -> tensor (K, ...)``; their mean over ``K`` estimates the gradient ``g`` (with
-    noise ``sigma/sqrt(B K)``), their standard deviation over ``K`` estimates the minibatch noise
-    ``sigma/sqrt(B)`` per coordinate.
-    """
-    K = offsets.shape[0]
-    one = {n: p[run : run + 1].expand(K, *p.shape[1:]) for n, p in model.params.items()}
-    rep = StackedGPT.from_params(model.cfg, one, device=model.device)
-    x, y = make_batch(train_tokens, offsets, model.cfg.ctx)
-    rep.loss(x.to(rep.device), y.to(rep.device)).sum().backward()
-    return {n: p.grad.detach() for n, p in rep.params.items()}
-
-
 def type_shares(values_by_name, thresholds):
     """Share of coordinates with ``value < threshold`` per parameter type, ``{type: (n_thr,) array}``.
 
@@ -353,96 +337,73 @@ def type_shares(values_by_name, thresholds):
     return {t: below[t] / count[t] for t in PARAM_TYPES if count[t]}
 
 
-def _run_leaves(model, run):
-    return {n: p[run : run + 1].detach().clone().requires_grad_(True) for n, p in model.params.items()}
+def run_module(model, run):
+    """Run ``run`` of a :class:`StackedGPT` as a ``torch.nn.Module``, the form :mod:`adameps.torch_stats` takes.
 
+    The module holds a copy of the run's parameters (same names, shapes ``(1, ...)``, in
+    ``model.params`` order, so the flat coordinate vector of the statistics is the run's
+    parameters concatenated); ``module(x, y)`` is the mean cross-entropy of windows ``x``, ``y``
+    ``(n, ctx)``; :func:`window_loss` is the matching ``loss_fn(module, batch)``.
 
-def hvp(model, run, tokens, offsets, vectors):
-    r"""Hessian-vector products :math:`H v` of the mean loss of run ``run`` over the windows at ``offsets``.
-
-    ``vectors``: a list of dicts name -> tensor shaped like one run's parameter. Double backward
-    (reverse over reverse) through the math kernel of ``scaled_dot_product_attention`` (the fused
-    CPU kernel has no second derivative); checked against central differences of the gradient in
-    the tests. Returns a list of dicts like ``vectors``.
+    >>> import torch
+    >>> m = StackedGPT(ModelConfig(vocab=5, ctx=4, d_model=8, n_layer=1, n_head=2), [0, 1])
+    >>> mod = run_module(m, 1)
+    >>> x = torch.zeros(2, 4, dtype=torch.long)
+    >>> bool(torch.isclose(window_loss(mod, (x, x)), m.loss(x.expand(2, -1, -1), x.expand(2, -1, -1))[1]))
+    True
     """
     torch = _torch()
-    from torch.nn.attention import SDPBackend, sdpa_kernel
+    names = list(model.params)
 
-    p = _run_leaves(model, run)
-    names = list(p)
-    x, y = make_batch(tokens, np.asarray(offsets).reshape(1, -1), model.cfg.ctx)
-    with sdpa_kernel(SDPBackend.MATH):
-        loss = model.loss(x.to(model.device), y.to(model.device), params=p).sum()
-        g = torch.autograd.grad(loss, [p[n] for n in names], create_graph=True)
-        out = []
-        for i, v in enumerate(vectors):
-            dot = sum((gi * v[n].reshape(gi.shape)).sum() for gi, n in zip(g, names))
-            hv = torch.autograd.grad(dot, [p[n] for n in names], retain_graph=i < len(vectors) - 1)
-            out.append({n: h[0].detach() for n, h in zip(names, hv)})
+    class _Run(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            for n in names:
+                self.register_parameter(n, torch.nn.Parameter(model.params[n][run : run + 1].detach().clone()))
+            object.__setattr__(self, "_stack", model)  # not a submodule: no parameters of its own here
+
+        def forward(self, x, y):
+            p = {n: getattr(self, n) for n in names}
+            return self._stack.loss(x[None], y[None], params=p)[0]
+
+    return _Run().to(model.device)
+
+
+def window_loss(module, batch):
+    """``loss_fn(module, batch)`` of :func:`run_module`: the mean loss of the windows ``batch = (x, y)``."""
+    return module(*batch)
+
+
+def window_batches(tokens, offsets, ctx, size=64, device="cpu"):
+    """The windows starting at ``offsets`` as a list of ``(x, y)`` batches of at most ``size`` windows."""
+    offsets = np.asarray(offsets).ravel()
+    if offsets.size == 0:
+        raise ValueError("offsets must name at least one window")
+    out = []
+    for s in range(0, offsets.size, int(size)):
+        x, y = make_batch(tokens, offsets[s : s + int(size)], ctx)
+        out.append((x.to(device), y.to(device)))
     return out
 
 
-def hessian_diag_hutchinson(model, run, tokens, offsets, n_probes, seed=0):
-    r"""Hutchinson estimate of :math:`\operatorname{diag} H`: the mean of :math:`z \odot Hz` over
-    ``n_probes`` Rademacher vectors :math:`z` (unbiased; its variance is
-    :math:`\sum_{j \ne i} H_{ij}^2 / n` per coordinate). Returns name -> tensor."""
-    torch = _torch()
-    gen = torch.Generator().manual_seed(_seed_int(int(seed), INIT_STREAM, 0x48))
-    zs = [{n: (torch.randint(0, 2, p.shape[1:], generator=gen) * 2 - 1).to(p.dtype).to(model.device)
-           for n, p in model.params.items()} for _ in range(int(n_probes))]
-    hz = hvp(model, run, tokens, offsets, zs)
-    return {n: sum(z[n] * h[n] for z, h in zip(zs, hz)) / len(zs) for n in model.params}
+def run_stats(model, run, tokens, offsets, n_probes, seed=0):
+    r"""The theory's inputs at run ``run`` for the objective "mean loss over the windows at ``offsets``".
 
-
-def population_stats(model, run, tokens, offsets, n_probes, seed=0):
-    r"""The one-step theory's inputs at run ``run`` of ``model`` for the objective "mean loss over the
-    windows at ``offsets``" (P windows), minibatches drawn from them with replacement.
-
-    Returns a dict: ``names``, ``shapes``; ``per_window`` (P, N) float64 gradients of each window;
-    ``g`` (N,) their mean (the objective's gradient); ``sigma`` (N,) their population standard
-    deviation (so a minibatch of B windows has per-coordinate variance ``sigma^2/B``); ``hdiag``
-    (N,) Hutchinson's estimate of diag H with ``n_probes`` probes.
+    The practitioners' collector on :func:`run_module`: :func:`adameps.torch_stats.collect_stats`
+    (per-window gradients by ``vmap``: ``g`` their mean, ``sigma`` their population standard
+    deviation, so a minibatch of B windows drawn with replacement has per-coordinate variance
+    ``sigma^2/B``; ``hdiag`` by Hutchinson with ``n_probes`` probes over all the windows) and
+    :func:`adameps.torch_stats.hvp_operator` on the same windows.  Returns ``(stats, hvp)``;
+    ``adameps.practical.prepare_inputs(stats["g"], stats["sigma"], stats["hdiag"], hvp=hvp)`` gives
+    the one-step theory's ``(g, H, sigma)``.
     """
-    torch = _torch()
-    offsets = np.asarray(offsets)
-    G = minibatch_gradients(model, run, tokens, offsets[:, None])
-    names = list(model.params)
-    flat = torch.cat([G[n].reshape(len(offsets), -1) for n in names], dim=1).double()
-    hd = hessian_diag_hutchinson(model, run, tokens, offsets, n_probes, seed=seed)
-    return {"names": names, "shapes": [tuple(model.params[n].shape[1:]) for n in names], "per_window": flat,
-            "g": flat.mean(0).numpy(), "sigma": flat.std(0, unbiased=False).numpy(),
-            "hdiag": torch.cat([hd[n].reshape(-1) for n in names]).double().numpy()}
+    from adameps import torch_stats as ts
 
-
-def one_step_eta_star(model, run, tokens, offsets, stats, eps, B, kind="adam"):
-    r"""Exact one-step optimum :math:`\eta^* = m_1^\top g / (m_1^\top H m_1 + \sum_i (m_2 - m_1^2)_i H_{ii})`
-    of the update map ``kind`` (default ``adam``, Adam's first step :math:`x/(|x|+b)`), with
-    :math:`m_{1,2}` of :func:`adameps.moments.moments` at :math:`a = g\sqrt B/\sigma`,
-    :math:`b = \epsilon\sqrt B/\sigma`, :math:`m_1^\top H m_1` from one :func:`hvp` and
-    ``stats["hdiag"]`` (:func:`population_stats`). Coordinates with :math:`\sigma = 0` are left out.
-    Returns a dict with ``eta`` (``nan`` if the denominator is not positive), ``m1g``, ``m1Hm1``,
-    ``var_term``.
-    """
-    torch = _torch()
-    from adameps.moments import moments
-
-    g, sigma = stats["g"], stats["sigma"]
-    live = sigma > 0
-    sq = math.sqrt(B)
-    safe = np.where(live, sigma, 1.0)
-    m1, m2 = moments(kind, np.where(live, g * sq / safe, 0.0), np.where(live, eps * sq / safe, 1.0))
-    m1, m2 = np.where(live, m1, 0.0), np.where(live, m2, 0.0)
-    v, off = {}, 0
-    for n, shp in zip(stats["names"], stats["shapes"]):
-        sz = int(np.prod(shp))
-        v[n] = torch.from_numpy(m1[off : off + sz].reshape(shp)).to(model.params[n].dtype).to(model.device)
-        off += sz
-    (hm,) = hvp(model, run, tokens, offsets, [v])
-    m1Hm1 = float(sum((hm[n].double() * v[n].double()).sum() for n in stats["names"]))
-    var_term = float(np.maximum(m2 - m1 * m1, 0.0) @ stats["hdiag"])
-    num = float(m1 @ g)
-    den = m1Hm1 + var_term
-    return {"eta": num / den if den > 0 else float("nan"), "m1g": num, "m1Hm1": m1Hm1, "var_term": var_term}
+    mod = run_module(model, run)
+    batches = window_batches(tokens, offsets, model.cfg.ctx, device=model.device)
+    st = ts.collect_stats(mod, window_loss, batches, per_example="vmap", hessian="hutchinson", n_probes=int(n_probes),
+                          hessian_batches=len(batches), seed=int(seed))
+    return st, ts.hvp_operator(mod, window_loss, batches)
 
 
 def lr_schedule(step, total, warmup):

@@ -25,7 +25,7 @@ from adameps.update_maps import check_kind
 __all__ = ["prepare_inputs", "predict", "eps_switch"]
 
 
-def prepare_inputs(g, sigma, hdiag, floor_rel=1e-6):
+def prepare_inputs(g, sigma, hdiag, floor_rel=1e-6, hvp=None):
     r"""Measured ``(g, sigma, hdiag)`` -> ``(g, H, sigma, info)`` for the formulas.
 
     Coordinates with ``sigma_i = 0`` (a gradient identically the same for every example, e.g.
@@ -34,11 +34,22 @@ def prepare_inputs(g, sigma, hdiag, floor_rel=1e-6):
     at ``floor_rel * max(hdiag)`` so that ``H = diag(hdiag)`` is positive definite.  ``info``
     counts both (``n_dead``, ``n_floored``) and gives ``n`` (coordinates kept).
 
+    With ``hvp`` (a Hessian-vector product on all N coordinates, ``V (k, N) -> V H``, e.g.
+    :func:`adameps.torch_stats.hvp_operator`), ``H`` is the operator form
+    (:meth:`adameps.hessian.Hessian.operator`): the full Hessian restricted to the kept
+    coordinates, with the floored diagonal for the variance term, so the quadratic forms
+    ``m1^T H m1`` keep the off-diagonal curvature.  Its quadratic forms must be ``> 0`` (a
+    ValueError names ``H`` where they are not: the point is not locally convex along them).
+
     Examples
     --------
     >>> g, H, s, info = prepare_inputs([1.0, 0.0, 2.0], [1.0, 0.0, 1.0], [1.0, 5.0, -1.0])
     >>> g.tolist(), H.diag.tolist(), info["n_dead"], info["n_floored"]
     ([1.0, 2.0], [1.0, 1e-06], 1, 1)
+    >>> M = np.array([[1.0, 0.0, 0.5], [0.0, 5.0, 0.0], [0.5, 0.0, 2.0]])  # the full Hessian
+    >>> g, H, s, info = prepare_inputs([1.0, 0.0, 2.0], [1.0, 0.0, 1.0], np.diag(M), hvp=lambda V: V @ M)
+    >>> H.form, float(H.quad(np.array([1.0, 1.0])))  # off-diagonal kept: 1 + 2 * 0.5 + 2
+    ('operator', 4.0)
     """
     g = np.asarray(g, float)
     sigma = np.asarray(sigma, float)
@@ -61,7 +72,20 @@ def prepare_inputs(g, sigma, hdiag, floor_rel=1e-6):
     floor = float(floor_rel) * h.max()
     info = dict(n=int(live.sum()), n_dead=int((~live).sum()), n_floored=int(np.sum(h < floor)),
                 floor=floor, floor_rel=float(floor_rel))
-    return g[live], Hessian.diagonal(np.maximum(h, floor)), sigma[live], info
+    hd = np.maximum(h, floor)
+    if hvp is None:
+        return g[live], Hessian.diagonal(hd), sigma[live], info
+    if not callable(hvp):
+        raise ValueError(f"hvp must be a callable V (k, N) -> H V (k, N) or None, got {hvp!r:.60}")
+    idx = np.flatnonzero(live)
+
+    def hvp_live(V):
+        V = np.atleast_2d(V)
+        full = np.zeros((V.shape[0], g.size))
+        full[:, idx] = V
+        return np.asarray(hvp(full), float)[:, idx]
+
+    return g[live], Hessian.operator(hvp_live, hd), sigma[live], info
 
 
 def _refine_peak(f, logB, eta, i):

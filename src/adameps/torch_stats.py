@@ -32,6 +32,12 @@ Hessian information (exact second derivatives by ``torch.func``, forward over re
 :math:`\mathrm{diag}\,H \approx \frac1K\sum_k z_k \odot H z_k`, Rademacher ``z_k``, unbiased,
 variance :math:`\sum_{j\ne i} H_{ij}^2 / K`; or ``method="exact"``: N HVPs with unit vectors,
 for small models and tests).  Adam's own view of eps: :func:`adam_eps_share`.
+
+Attention: ``torch.nn.functional.scaled_dot_product_attention`` picks a fused kernel on CPU that
+has neither forward-mode derivatives (so no ``jvp`` of its gradient, no HVP) nor a ``vmap``
+batching rule.  Per-example gradients and HVPs are therefore taken with the math kernel
+(``sdpa_kernel(SDPBackend.MATH)``, the same attention written as matmul and softmax, equal to
+rounding), so transformers work unchanged; models without attention are not affected.
 """
 
 from __future__ import annotations
@@ -41,9 +47,11 @@ import math
 import numpy as np
 import torch
 from torch.func import functional_call, grad, jvp, vmap
+from torch.nn.attention import SDPBackend, sdpa_kernel
 
 __all__ = [
     "parameter_layout",
+    "per_example_gradients",
     "gradient_stats",
     "hvp_operator",
     "hessian_diag",
@@ -156,8 +164,33 @@ def _per_example_grads(wrapper, params, batch):
         return functional_call(wrapper, {"model." + k: v for k, v in p.items()},
                                (_map(example, lambda t: t.unsqueeze(0)),))
 
-    G = vmap(grad(loss_one), in_dims=(None, 0))({k: params[k].detach() for k in names}, batch)
+    with sdpa_kernel(SDPBackend.MATH):  # the fused attention kernel has no vmap batching rule
+        G = vmap(grad(loss_one), in_dims=(None, 0))({k: params[k].detach() for k in names}, batch)
     return _flat(G[k] for k in names)
+
+
+def per_example_gradients(model, loss_fn, batch):
+    r"""The gradients :math:`g_n` of every example of one batch, as rows of a float64 array (n, N).
+
+    ``torch.func.vmap(torch.func.grad(...))`` over the examples (the ``"vmap"`` method of
+    :func:`gradient_stats`, whose mean and standard deviation they are); columns in the order of
+    :func:`parameter_layout`.  For a minibatch estimate from examples already seen: the mean of
+    some of these rows is the gradient of the mean loss over those examples.
+
+    Examples
+    --------
+    >>> import torch
+    >>> model = torch.nn.Linear(1, 1, bias=False, dtype=torch.float64)
+    >>> _ = model.weight.data.fill_(2.0)
+    >>> x = torch.tensor([[1.0], [3.0]], dtype=torch.float64)
+    >>> per_example_gradients(model, lambda m, b: (m(b) ** 2).mean() / 2, x)  # g_n = w x_n^2
+    array([[ 2.],
+           [18.]])
+    """
+    _check_model(model, loss_fn)
+    if _batch_size(batch) is None:
+        raise ValueError("batch must contain a tensor whose first dimension indexes the examples")
+    return _per_example_grads(_LossModule(model, loss_fn), _params(model), batch)
 
 
 def _grad_of(wrapper, params, batch):
@@ -294,14 +327,15 @@ def hvp_operator(model, loss_fn, batches):
             def hv1(v, batch=batch):
                 return jvp(grad_on(batch), (p0,), (v,))[1]
 
-            if state["vmap"]:
-                try:
-                    hv = vmap(hv1)(vt)
-                except Exception:  # noqa: BLE001 -- models vmap cannot handle: one jvp per vector
-                    state["vmap"] = False
-            if not state["vmap"]:
-                outs = [hv1({k: t[j] for k, t in vt.items()}) for j in range(V.shape[0])]
-                hv = {k: torch.stack([o[k] for o in outs]) for k in names}
+            with sdpa_kernel(SDPBackend.MATH):  # forward-mode AD needs the math attention kernel
+                if state["vmap"]:
+                    try:
+                        hv = vmap(hv1)(vt)
+                    except Exception:  # noqa: BLE001 -- models vmap cannot handle: one jvp per vector
+                        state["vmap"] = False
+                if not state["vmap"]:
+                    outs = [hv1({k: t[j] for k, t in vt.items()}) for j in range(V.shape[0])]
+                    hv = {k: torch.stack([o[k] for o in outs]) for k in names}
             f = torch.cat([hv[k].reshape(V.shape[0], -1) for k in names], dim=1).to(torch.float64) * (n / total)
             acc = f if acc is None else acc + f
         return acc.cpu().numpy()

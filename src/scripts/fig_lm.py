@@ -3,7 +3,8 @@
 lm_premise: share of coordinates with sqrt(v_hat) < eps through training, per parameter type, for
 each eps threshold (run with eps = 1e-8). lm_grad_stats: distributions of |g|, sigma/sqrt(B) and
 sqrt(v_hat) per type at an early, a middle and the last checkpoint. lm_eta: tuned eta*(B) per eps
-with the fitted sqrt(B) rule. lm_switch: excess training loss after switching eps. lm_sqrt_rule:
+with the fitted sqrt(B) rule (left) and with the one-step and multi-step theories' predictions from
+the initial points, mean over replicates (right). lm_switch: excess training loss after switching eps. lm_sqrt_rule:
 validation loss against tokens per B with Malladi's rule and with fixed eps.
 """
 
@@ -67,20 +68,32 @@ plt.close(fig)
 L = _common.read_npz(inp.lr)
 B, eps, log_eta, se, ok = L["B"], L["eps"], L["log_eta"], L["log_eta_se"], L["bracketed"]
 rules = [str(r) for r in L["rules"]]
-fig, ax = plt.subplots(figsize=plotting.figsize(0.6, 0.75), layout="constrained")
+Th = _common.read_npz(inp.theory)
+fig, (ax, ax2) = plt.subplots(1, 2, figsize=plotting.figsize(1.0, 0.4), layout="constrained", sharex=True)
 for j, e in enumerate(eps):
     col = colours[j % len(colours)]
     s = np.where(se[j] >= 0, se[j], 0.0)
     y = np.exp(log_eta[j])
-    ax.errorbar(B, y, yerr=[y - np.exp(log_eta[j] - s), np.exp(log_eta[j] + s) - y], fmt="o", color=col, ms=3,
-                mfc=None, capsize=2, label=rf"$\epsilon=10^{{{int(round(np.log10(e)))}}}$")
-    ax.plot(B[~ok[j]], y[~ok[j]], "o", mfc="white", color=col, ms=3)
+    for a in (ax, ax2):
+        a.errorbar(B, y, yerr=[y - np.exp(log_eta[j] - s), np.exp(log_eta[j] + s) - y], fmt="o", color=col, ms=3,
+                   mfc=None, capsize=2, label=rf"$\epsilon=10^{{{int(round(np.log10(e)))}}}$")
+        a.plot(B[~ok[j]], y[~ok[j]], "o", mfc="white", color=col, ms=3)
     ax.plot(B, np.exp(L["baseline_pred"][j, rules.index("sqrt")]), color=col, lw=0.8, ls="--")
-ax.set_xscale("log", base=2)
-ax.set_yscale("log")
-ax.set_xlabel("batch size $B$ (sequences)")
+    for key, ls, lw in (("onestep", ":", 1.0), ("convex", "-.", 0.9), ("multistep", "-", 0.6)):
+        pred = np.where(Th[key] > -1e299, Th[key], np.nan)[:, j]  # (replicate, B); -1e300 marks undefined
+        if np.any(np.isfinite(pred)):
+            ax2.plot(Th["B"], np.exp(np.nanmean(pred, 0)), color=col, lw=lw, ls=ls)
+for key, ls, lw, lab in (("onestep", ":", 1.0, "one-step theory"), ("convex", "-.", 0.9, "multi-step, curved coords."),
+                         ("multistep", "-", 0.6, "multi-step, all coords.")):
+    ax2.plot([], [], color="0.3", ls=ls, lw=lw, label=lab)
+ax.plot([], [], color="0.3", ls="--", lw=0.8, label=r"fitted $\sqrt{B}$ rule")
+for a in (ax, ax2):
+    a.set_xscale("log", base=2)
+    a.set_yscale("log")
+    a.set_xlabel("batch size $B$ (sequences)")
 ax.set_ylabel(r"tuned $\eta^*$")
-ax.legend(fontsize=6)
+ax.legend(fontsize=5)
+ax2.legend(fontsize=5, ncol=2)
 _common.save_figure(fig, out.eta_pdf, out.eta_png)
 plt.close(fig)
 

@@ -5,8 +5,9 @@ the sweeps; after a fraction switch_frac of the steps, eps becomes eps_to, eithe
 learning rate ("plain") or with the learning rate multiplied by the factor that keeps the length of
 Adam's next update (adameps.lm.eps_switch_lr_factor, from the optimiser state at the switch:
 "factor"), or by the one-step theory's ratio eta*(eps_to)/eta*(eps_from) of Adam's first step at
-the switch point (adameps.lm.one_step_eta_star with the run's own g, sigma and Hessian over the
-lm.one_step.P population windows: "theory"). Controls: the same runs without a switch ("stay"). Every arm uses the same replicates
+the switch point ("theory": adameps.practical.eps_switch's factor_optimum, with the run's own g,
+sigma and Hessian over the lm.one_step.P population windows from the practitioners' collector,
+adameps.lm.run_stats -> adameps.torch_stats). Controls: the same runs without a switch ("stay"). Every arm uses the same replicates
 (data seed, init seed), so the training-loss difference to "stay" at each step is paired. The
 spike is the largest mean (over replicates) excess training loss over "stay" in the `window` steps
 after the switch (a running mean over `smooth` steps). Writes results/lm/switch.npz and
@@ -19,21 +20,16 @@ import _lm
 import numpy as np
 
 from adameps import lm
+from adameps.practical import eps_switch, prepare_inputs
 
-log = _common.setup(snakemake)
-c = snakemake.params.lm
+L = _lm.load(snakemake)
+log, c, cfg, R, train_tok = L.log, L.c, L.cfg, L.R, L.train
 sc = c["switch"]
-_lm.setup_torch(c)
-train_tok, val_tok, vocab = _lm.load_corpus(snakemake.input.corpus, c["corpus"]["val_fraction"])
-cfg = _lm.model_config(c, vocab)
-sweeps = {d["log10_eps"]: d for d in (_common.read_json(p) for p in snakemake.input.sweeps)}
 B = int(sc["B"])
-eta = next(r for r in sweeps[sc["log10_eps_from"]]["rows"] if r["B"] == B)["eta"]
+eta = _lm.tuned_eta(L.sweeps, sc["log10_eps_from"], B)
 eps_from, eps_to = 10.0 ** sc["log10_eps_from"], 10.0 ** sc["log10_eps_to"]
 steps = lm.n_steps(c["token_budget"], B, cfg.ctx)
 switch = int(round(sc["switch_frac"] * steps))
-inits, datas = _lm.replicate_seeds(c["replicates"])
-R = len(inits)
 factors = {}
 names = ("stay", "plain", "factor", "theory")  # one stacked pass: run a * R + r is replicate r of arm a
 oc = c["one_step"]
@@ -41,26 +37,30 @@ pop = np.sort(np.random.default_rng(np.random.SeedSequence([0x4F4E45, oc["P"]]))
     len(train_tok) - cfg.ctx - 1, size=oc["P"], replace=False))
 
 
+def theory_factor(model, r):
+    """eta*(eps_to) / eta*(eps_from) of the one-step theory (adam map) at run r's current point; nan
+    where the Hessian's quadratic form along the mean update is not positive."""
+    st, hvp = lm.run_stats(model, r, train_tok, pop, oc["n_probes"], seed=r)
+    g, H, sigma, _ = prepare_inputs(st["g"], st["sigma"], st["hdiag"], hvp=hvp)
+    try:
+        return eps_switch(g, H, sigma, eps_from, eps_to, B, kind="adam")["factor_optimum"]
+    except ValueError as exc:
+        log.info("replicate %d: one-step theory undefined at the switch (%s)", r - 3 * R, exc)
+        return np.nan
+
+
 def factor_rule(model, opt, old, new):
     f = lm.eps_switch_lr_factor(opt, old, new)
     factors["factor"] = f[2 * R : 3 * R]
-    th = []
-    for r in range(3 * R, 4 * R):  # the one-step theory's ratio eta*(eps_to) / eta*(eps_from) at this point
-        st = lm.population_stats(model, r, train_tok, pop, oc["n_probes"], seed=r)
-        e_from = lm.one_step_eta_star(model, r, train_tok, pop, st, eps_from, B)["eta"]
-        e_to = lm.one_step_eta_star(model, r, train_tok, pop, st, eps_to, B)["eta"]
-        th.append(e_to / e_from if np.isfinite(e_from) and np.isfinite(e_to) and e_from > 0 else np.nan)
-    factors["theory"] = np.array(th)
+    factors["theory"] = np.array([theory_factor(model, r) for r in range(3 * R, 4 * R)])
     log.info("factors at the switch: update length %s, one-step theory %s", factors["factor"], factors["theory"])
     return np.concatenate([np.ones(2 * R), factors["factor"], np.nan_to_num(factors["theory"], nan=1.0)])
 
 
 cpu0 = _lm.cpu_seconds()
-out = lm.train_runs(cfg, train_tok, val_tok, lr=[eta] * 4 * R, eps=[eps_from] * 4 * R, init_seed=inits * 4,
-                    data_seed=datas * 4, batch_size=B, token_budget=c["token_budget"], warmup_frac=c["warmup_frac"],
-                    beta1=c["beta1"], beta2=c["beta2"], n_val_seq=c["n_val_seq"], device=c["device"],
-                    eval_steps=[switch], switch_step=switch, eps_after=[eps_from] * R + [eps_to] * 3 * R,
-                    lr_factor_after=factor_rule)
+out = lm.train_runs(cfg, train_tok, L.val, lr=[eta] * 4 * R, eps=[eps_from] * 4 * R, init_seed=L.inits * 4,
+                    data_seed=L.datas * 4, batch_size=B, eval_steps=[switch], switch_step=switch,
+                    eps_after=[eps_from] * R + [eps_to] * 3 * R, lr_factor_after=factor_rule, **L.train_kw)
 arms = {a: {"train_loss": out["train_loss"][:, i * R : (i + 1) * R], "val_loss": out["val_loss"][i * R : (i + 1) * R],
             "diverged": out["diverged"][i * R : (i + 1) * R]} for i, a in enumerate(names)}
 if np.any(arms["stay"]["diverged"]):

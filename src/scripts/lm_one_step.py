@@ -9,10 +9,12 @@ the theory's noise model except for Gaussianity. Measured: the optimal learning 
 fresh Adam step theta - eta g~/(|g~| + eps) (bias-corrected Adam's first step, the `adam` map),
 minimising the mean of L(theta') over K minibatches (the same K for every eta), bracketed and
 refined (adameps.lr_fit.bracket_and_refine). Theory: the exact one-step optimum
-eta* = m1.g / (m1^T H m1 + sum_i (m2_i - m1_i^2) H_ii) with the adam map's moments
-(adameps.moments), m1^T H m1 from one Hessian-vector product and diag H by Hutchinson's estimator
-(adameps.lm.hvp, hessian_diag_hutchinson: a local use of double backward, not the shared collector).
-Writes results/lm/one_step.json and results/lm_one_step.json.
+eta* = m1.g / (m1^T H m1 + sum_i (m2_i - m1_i^2) H_ii) of the adam map
+(adameps.optimal_lr.one_step_terms), its inputs from the practitioners' collector
+(adameps.lm.run_stats -> adameps.torch_stats: g, sigma from per-window gradients, diag H by
+Hutchinson, m1^T H m1 from exact Hessian-vector products; adameps.practical.prepare_inputs drops
+coordinates without noise and floors diag H). Writes results/lm/one_step.json and
+results/lm_one_step.json.
 """
 
 
@@ -25,17 +27,16 @@ import math
 import numpy as np
 
 from adameps import lm
+from adameps import torch_stats as ts
 from adameps.lr_fit import bracket_and_refine
+from adameps.optimal_lr import one_step_terms
+from adameps.practical import prepare_inputs
 
-log = _common.setup(snakemake)
-c = snakemake.params.lm
+L = _lm.load(snakemake)
+log, c, cfg, torch, train_tok = L.log, L.c, L.cfg, L.torch, L.train
 oc, pc = c["one_step"], c["premise"]
-torch = _lm.setup_torch(c)
-train_tok, val_tok, vocab = _lm.load_corpus(snakemake.input.corpus, c["corpus"]["val_fraction"])
-cfg = _lm.model_config(c, vocab)
-sweeps = {d["log10_eps"]: d for d in (_common.read_json(p) for p in snakemake.input.sweeps)}
 B_run = int(pc["B"])
-eta_run = next(r for r in sweeps[-8]["rows"] if r["B"] == B_run)["eta"]
+eta_run = _lm.tuned_eta(L.sweeps, -8, B_run)
 steps = lm.n_steps(c["token_budget"], B_run, cfg.ctx)
 ck = sorted({max(1, int(round(f * steps))) for f in oc["fractions"]})
 saved = {}
@@ -46,9 +47,8 @@ def keep(step, model, opt):
         saved[step] = {n: p.detach().clone() for n, p in model.params.items()}
 
 
-lm.train_runs(cfg, train_tok, val_tok, lr=[eta_run], eps=[1e-8], init_seed=[0], data_seed=[0], batch_size=B_run,
-              token_budget=c["token_budget"], warmup_frac=c["warmup_frac"], beta1=c["beta1"], beta2=c["beta2"],
-              n_val_seq=c["n_val_seq"], device=c["device"], eval_steps=ck, callback=keep)
+lm.train_runs(cfg, train_tok, L.val, lr=[eta_run], eps=[1e-8], init_seed=[0], data_seed=[0], batch_size=B_run,
+              eval_steps=ck, callback=keep, **L.train_kw)
 P, K = int(oc["P"]), int(oc["K"])
 rng = np.random.default_rng(np.random.SeedSequence([0x4F4E45, P]))
 pop = np.sort(rng.choice(len(train_tok) - cfg.ctx - 1, size=P, replace=False))
@@ -58,17 +58,24 @@ rows = []
 cpu0 = _lm.cpu_seconds()
 for step in ck:
     model = lm.StackedGPT.from_params(cfg, saved[step], device=c["device"])
-    st = lm.population_stats(model, 0, train_tok, pop, oc["n_probes"], seed=step)
-    flat, hdiag = st["per_window"], st["hdiag"]
-    shapes = st["shapes"]
+    st, hvp = lm.run_stats(model, 0, train_tok, pop, oc["n_probes"], seed=step)
+    g, H, sigma, info = prepare_inputs(st["g"], st["sigma"], st["hdiag"], hvp=hvp)
+    mod = lm.run_module(model, 0)
+    flat = torch.from_numpy(np.concatenate([ts.per_example_gradients(mod, lm.window_loss, b)
+                                            for b in lm.window_batches(train_tok, pop, cfg.ctx)]))  # (P, N)
+    shapes = [tuple(model.params[n].shape[1:]) for n in names]
     sizes = [int(np.prod(sh)) for sh in shapes]
     for B in oc["B"]:
         draws = rng.integers(0, P, size=(K, int(B)))
         gt = flat[torch.from_numpy(draws)].mean(1)  # (K, N) minibatch gradients
         for l10 in oc["log10_eps"]:
             eps = 10.0 ** l10
-            th = lm.one_step_eta_star(model, 0, train_tok, pop, st, eps, int(B))
-            eta_th, num, m1Hm1, var_term = th["eta"], th["m1g"], th["m1Hm1"], th["var_term"]
+            try:
+                (S,), (D,) = one_step_terms(g, H, sigma, eps, [int(B)], kind="adam")
+                eta_th = S / D if D > 0 else float("nan")
+            except ValueError as exc:  # m1^T H m1 <= 0: no one-step optimum along the mean update
+                log.info("step %d B=%d eps=1e%d: theory undefined (%s)", step, B, l10, exc)
+                S = D = eta_th = float("nan")
             U = (gt / (gt.abs() + eps)).float()  # (K, N): Adam's first step
 
             def train(lrs, U=U, model=model):
@@ -86,8 +93,8 @@ for step in ck:
                         chunk = {n: p[s0 : s0 + 32] for n, p in params.items()}
                         r = next(iter(chunk.values())).shape[0]
                         Ls.append(model.loss(xp.expand(r, -1, -1), yp.expand(r, -1, -1), params=chunk).double())
-                    L = torch.cat(Ls).numpy().reshape(lrs.size, K)
-                return np.where(np.isfinite(L), L, np.inf)
+                    Lk = torch.cat(Ls).numpy().reshape(lrs.size, K)
+                return np.where(np.isfinite(Lk), Lk, np.inf)
 
             centre = eta_th if math.isfinite(eta_th) and eta_th > 0 else eta_run
             fit, lrs, losses = bracket_and_refine(train, centre, n_initial=oc["n_initial"], ratio=oc["ratio"],
@@ -96,14 +103,14 @@ for step in ck:
             L0 = float(model.loss(xp, yp).detach().double()[0])
             rows.append({"step": step, "B": int(B), "log10_eps": l10, "eta_measured": fit.eta, "flag": fit.flag,
                          "log_eta_se": fit.log_eta_se if math.isfinite(fit.log_eta_se) else None,
-                         "eta_theory": eta_th if math.isfinite(eta_th) else None, "m1g": num, "m1Hm1": m1Hm1,
-                         "var_term": var_term, "loss0": L0, "best_decrease": L0 - float(np.mean(losses[fit.index])),
+                         "eta_theory": eta_th if math.isfinite(eta_th) else None,
+                         "S": S if math.isfinite(S) else None, "D": D if math.isfinite(D) else None, "loss0": L0, "best_decrease": L0 - float(np.mean(losses[fit.index])),
                          "n_lr": int(lrs.size)})
-            log.info("step %d B=%d eps=1e%d: measured %.4g (%s), theory %.4g; m1Hm1 %.3g var %.3g", step, B, l10,
-                     fit.eta, fit.flag, eta_th, m1Hm1, var_term)
-    rows_step = [r for r in rows if r["step"] == step]
-    for r in rows_step:
-        r["hdiag_negative_fraction"] = float(np.mean(hdiag < 0))
+            log.info("step %d B=%d eps=1e%d: measured %.4g (%s), theory %.4g", step, B, l10, fit.eta, fit.flag, eta_th)
+    for r in rows:
+        if r["step"] == step:
+            r["hdiag_negative_fraction"] = float(np.mean(st["hdiag"][st["sigma"] > 0] < 0))
+            r["hdiag_floored_fraction"] = info["n_floored"] / info["n"]
 log.info("one-step analysis: %.1f cpu-s", _lm.cpu_seconds() - cpu0)
 ok = [r for r in rows if r["eta_theory"] is not None and r["flag"] == "ok"]
 lr_ = np.array([math.log(r["eta_measured"] / r["eta_theory"]) for r in ok]) if ok else np.array([0.0])

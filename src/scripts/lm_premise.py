@@ -5,7 +5,8 @@ at its tuned learning rate from the sweeps, `replicates` replicates. At checkpoi
 steps) it records, per parameter type, the share of coordinates with sqrt(v_hat) < eps for each eps
 of lm.premise.log10_thresholds, and, from K extra minibatches of size B at the checkpoint, the
 distributions of |g| (mean of the K minibatch gradients), sigma/sqrt(B) (their standard deviation)
-and sqrt(v_hat). Writes results/lm/premise.npz and results/lm_premise.json.
+and sqrt(v_hat): the practitioners' collector (adameps.torch_stats.gradient_stats) with micro-batches
+of B windows, whose sigma^2 = B Var_k(minibatch gradient). Writes results/lm/premise.npz and results/lm_premise.json.
 """
 
 import _common
@@ -14,14 +15,11 @@ import _lm
 import numpy as np
 
 from adameps import lm
+from adameps import torch_stats as ts
 
-log = _common.setup(snakemake)
-c = snakemake.params.lm
+L = _lm.load(snakemake)
+log, c, cfg, R, inits, datas, train_tok, torch = L.log, L.c, L.cfg, L.R, L.inits, L.datas, L.train, L.torch
 pc = c["premise"]
-torch = _lm.setup_torch(c)
-train_tok, val_tok, vocab = _lm.load_corpus(snakemake.input.corpus, c["corpus"]["val_fraction"])
-cfg = _lm.model_config(c, vocab)
-sweeps = {d["log10_eps"]: d for d in (_common.read_json(p) for p in snakemake.input.sweeps)}
 B = int(pc["B"])
 thr = 10.0 ** np.asarray(pc["log10_thresholds"], dtype=float)
 steps = lm.n_steps(c["token_budget"], B, cfg.ctx)
@@ -29,14 +27,11 @@ ck = np.unique(np.round(np.geomspace(1, steps, pc["n_checkpoints"])).astype(int)
 types = list(lm.PARAM_TYPES)
 qs = np.array([0.05, 0.25, 0.5, 0.75, 0.95])
 bins = np.linspace(-12, 1, 105)  # log10 histogram bins
-inits, datas = _lm.replicate_seeds(c["replicates"])
-R = len(inits)
 arrays = {"checkpoints": ck, "thresholds": thr, "quantiles": qs, "bins": bins, "steps": steps}
 v = _common.Values()
 cpu0 = _lm.cpu_seconds()
 for l10 in pc["log10_eps_train"]:
-    row = next(r for r in sweeps[l10]["rows"] if r["B"] == B)
-    eta, eps = row["eta"], 10.0 ** l10
+    eta, eps = _lm.tuned_eta(L.sweeps, l10, B), 10.0 ** l10
     shares = np.zeros((ck.size, R, len(types), thr.size))
     quant = np.zeros((ck.size, 3, len(types), qs.size))  # |g|, sigma/sqrt(B), sqrt(v_hat); replicate 0
     hist = np.zeros((ck.size, 3, len(types), bins.size - 1))
@@ -51,21 +46,23 @@ for l10 in pc["log10_eps_train"]:
             s = lm.type_shares({n: x[r] for n, x in sv.items()}, thr)
             shares[i, r] = [s[t] for t in types]
         offs = lm.batch_offsets(10_000 + step, len(train_tok), B, cfg.ctx, pc["K"])  # (K, B): a separate stream
-        G = lm.minibatch_gradients(model, 0, train_tok, offs)
+        mod = lm.run_module(model, 0)
+        gs = ts.gradient_stats(mod, lm.window_loss, lm.window_batches(train_tok, offs.ravel(), cfg.ctx, size=offs.size),
+                               per_example="microbatch", micro_batch=B)
+        layout = ts.parameter_layout(mod)
         for j, t in enumerate(types):
-            names = [n for n in model.params if lm.param_type(n) == t]
-            g = torch.cat([G[n].mean(0).reshape(-1) for n in names]).abs().double().numpy()
-            sd = torch.cat([G[n].std(0).reshape(-1) for n in names]).double().numpy()
+            sel = np.concatenate([np.arange(d["start"], d["stop"]) for d in layout if lm.param_type(d["name"]) == t])
+            names = [d["name"] for d in layout if lm.param_type(d["name"]) == t]
+            g = np.abs(gs["g"][sel])
+            sd = gs["sigma"][sel] / np.sqrt(B)
             vh = torch.cat([sv[n][0].reshape(-1) for n in names]).double().numpy()
             for a, x in enumerate((g, sd, vh)):
                 quant[i, a, j] = np.quantile(x, qs)
                 hist[i, a, j] = np.histogram(np.log10(np.maximum(x, 1e-30)), bins=bins)[0] / x.size
             noise_dom[i, j] = np.mean(sd > g)
 
-    out = lm.train_runs(cfg, train_tok, val_tok, lr=[eta] * R, eps=[eps] * R, init_seed=inits, data_seed=datas,
-                        batch_size=B, token_budget=c["token_budget"], warmup_frac=c["warmup_frac"], beta1=c["beta1"],
-                        beta2=c["beta2"], n_val_seq=c["n_val_seq"], device=c["device"], eval_steps=ck.tolist(),
-                        callback=cb)
+    out = lm.train_runs(cfg, train_tok, L.val, lr=[eta] * R, eps=[eps] * R, init_seed=inits, data_seed=datas,
+                        batch_size=B, eval_steps=ck.tolist(), callback=cb, **L.train_kw)
     tag = f"e{abs(l10)}"
     arrays.update({f"{tag}_shares": shares, f"{tag}_quant": quant, f"{tag}_hist": hist,
                    f"{tag}_noise_dom": noise_dom, f"{tag}_val_curve": out["val_curve"], f"{tag}_eval_steps": out["eval_steps"]})

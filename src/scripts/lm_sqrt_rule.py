@@ -17,20 +17,14 @@ import numpy as np
 
 from adameps import lm
 
-log = _common.setup(snakemake)
-c = snakemake.params.lm
+L = _lm.load(snakemake)
+log, c, cfg, R = L.log, L.c, L.cfg, L.R
 qc = c["sqrt_rule"]
-_lm.setup_torch(c)
-train_tok, val_tok, vocab = _lm.load_corpus(snakemake.input.corpus, c["corpus"]["val_fraction"])
-cfg = _lm.model_config(c, vocab)
-sweeps = {d["log10_eps"]: d for d in (_common.read_json(p) for p in snakemake.input.sweeps)}
 Bs = sorted(int(b) for b in qc["B"])
 B_ref = Bs[-1]
 eps_ref = 10.0 ** qc["log10_eps_ref"]
-eta_ref = next(r for r in sweeps[qc["log10_eps_ref"]]["rows"] if r["B"] == B_ref)["eta"]
+eta_ref = _lm.tuned_eta(L.sweeps, qc["log10_eps_ref"], B_ref)
 fracs = np.asarray(qc["fractions"], dtype=float)
-inits, datas = _lm.replicate_seeds(c["replicates"])
-R = len(inits)
 arms = ("rule", "fixed", "tiny")
 curves = np.zeros((len(arms), len(Bs), fracs.size, R))
 cpu0 = _lm.cpu_seconds()
@@ -40,11 +34,9 @@ for i, B in enumerate(Bs):
     at = np.maximum(1, np.round(fracs * steps)).astype(int)
     eps_arm = {"rule": eps_ref / np.sqrt(kappa), "fixed": eps_ref, "tiny": 1e-8}
     eps = np.concatenate([[eps_arm[a]] * R for a in arms])
-    out = lm.train_runs(cfg, train_tok, val_tok, lr=[eta_ref * np.sqrt(kappa)] * (3 * R), eps=eps,
-                        init_seed=inits * 3, data_seed=datas * 3, batch_size=B, token_budget=c["token_budget"],
-                        warmup_frac=c["warmup_frac"], beta1=1 - (1 - c["beta1"]) * kappa,
-                        beta2=1 - (1 - c["beta2"]) * kappa, n_val_seq=c["n_val_seq"], device=c["device"],
-                        eval_steps=at.tolist())
+    kw = {**L.train_kw, "beta1": 1 - (1 - c["beta1"]) * kappa, "beta2": 1 - (1 - c["beta2"]) * kappa}
+    out = lm.train_runs(cfg, L.train, L.val, lr=[eta_ref * np.sqrt(kappa)] * (3 * R), eps=eps,
+                        init_seed=L.inits * 3, data_seed=L.datas * 3, batch_size=B, eval_steps=at.tolist(), **kw)
     idx = np.searchsorted(out["eval_steps"], at)
     curves[:, i] = out["val_curve"][idx].reshape(fracs.size, 3, R).transpose(1, 0, 2)
     log.info("B=%d: final val loss rule %.4f fixed %.4f tiny %.4f", B, *curves[:, i, -1].mean(-1))
