@@ -98,7 +98,7 @@ from numpy.polynomial.legendre import leggauss
 from scipy.special import dawsn, erf
 
 __all__ = ["FAST_RTOL", "FAST_B_MAX", "FAST_B_MAX_ADAM", "FAST_A_MAX", "fast_core", "softsign_small_b",
-           "adam_small_b", "clip_small_b"]
+           "adam_small_b", "clip_small_b", "table_moderate_b", "T2_B_MAX", "T2_DEGREE"]
 
 #: Stated bound on the relative error of every fast moment against the exact one.
 FAST_RTOL = 1e-10
@@ -349,6 +349,123 @@ def clip_small_b(a, b):
     return m1, m2
 
 
+# --------------------------------------------------------------------------- moderate b: 2-D tables
+# Moderate b (above the series' switch, up to T2_B_MAX[kind]) and |a| <= FAST_A_MAX: m1/a and m2
+# as piecewise polynomials in (a, u = log b) on cells of T2_CELL_A x T2_CELL_U, built once on first
+# use from the exact cores at a 10 x 10 tensor grid of Chebyshev points per cell, truncated to total
+# degree T2_DEGREE (the Chebyshev coefficients with i + j > T2_DEGREE dropped) and stored as monomials
+# in the cell's local coordinates (t_a, t_u) in [-1, 1]^2.  Why these coordinates: every kind's
+# moments are analytic in u = log b in the strip |Im u| < pi/2 (softsign: the branch points of
+# x/sqrt(x^2 + b^2) at b = +-ix; adam: |Im u| < pi; clip: entire in b away from 0), and entire in a,
+# so the Chebyshev coefficients decay geometrically in both directions.  Clip has Gaussian-width
+# structure at a ~ b, narrow in u for large b, hence its smaller range (b <= 1.5).
+T2_CELL_A = 0.25
+T2_CELL_U = 0.25
+T2_NODES = 10
+#: Total degree of the 2-D table polynomials (per kind): (m1/a, m2).
+T2_DEGREE = {"softsign": (8, 8), "adam": (8, 8), "clip": (8, 8)}
+#: Upper end of each kind's 2-D table in b (above: the exact algorithms).
+T2_B_MAX = {"softsign": 128.0, "adam": 1000.0, "clip": 1.5}
+_T2 = {}  # kind -> (u0, nu, coefficient rows (ncoef, ncell), triangle index lists for m1, m2)
+
+
+def _t2_exact(kind):
+    from adameps import moments as _m
+
+    if kind == "softsign":
+        return lambda a, b: (_m._softsign_m1_core(a, b), _m._softsign_m2_core(a, b))
+    return {"adam": _m._adam_core, "clip": _m._clip_core}[kind]
+
+
+def _t2_b_min(kind):
+    return FAST_B_MAX_ADAM if kind == "adam" else FAST_B_MAX
+
+
+def _table2d(kind):
+    """The 2-D table of ``kind`` (built on first use; deterministic: fixed nodes, exact cores)."""
+    if kind in _T2:
+        return _T2[kind]
+    P = T2_NODES
+    u0 = math.log(_t2_b_min(kind))
+    nu = int(math.ceil((math.log(T2_B_MAX[kind]) - u0) / T2_CELL_U))
+    na = int(round(FAST_A_MAX / T2_CELL_A))
+    t = np.cos(np.pi * (np.arange(P) + 0.5) / P)  # Chebyshev points, first kind
+    av = np.arange(na)[:, None] * T2_CELL_A + (t + 1.0) * (T2_CELL_A / 2)  # (na, P)
+    uv = u0 + np.arange(nu)[:, None] * T2_CELL_U + (t + 1.0) * (T2_CELL_U / 2)  # (nu, P)
+    A = np.broadcast_to(av[:, None, :, None], (na, nu, P, P)).ravel()
+    U = np.broadcast_to(uv[None, :, None, :], (na, nu, P, P)).ravel()
+    m1, m2 = _t2_exact(kind)(A, np.exp(U))
+    inv = np.linalg.inv(_cheb.chebvander(t, P - 1))  # values at the points -> Chebyshev coefficients
+    mono = np.zeros((P, P))  # mono[k] = monomial coefficients of T_k
+    for k in range(P):
+        c = _cheb.cheb2poly(np.eye(P)[k])
+        mono[k, : c.size] = c
+    i, j = np.meshgrid(np.arange(P), np.arange(P), indexing="ij")
+    rows, tris = [], []
+    for vals, deg in zip((m1 / A, m2), T2_DEGREE[kind]):
+        V = vals.reshape(na, nu, P, P)
+        C = np.einsum("ik,abkl,jl->abij", inv, V, inv)
+        C[..., i + j > deg] = 0.0
+        C = np.einsum("ip,abij,jq->abpq", mono, C, mono)  # monomials in (t_a, t_u)
+        tri = []
+        for p in range(deg + 1):
+            tri.append(list(range(len(rows), len(rows) + deg + 1 - p)))
+            rows.extend(C[:, :, p, q].ravel() for q in range(deg + 1 - p))
+        tris.append(tri)
+    _T2[kind] = (u0, nu, np.ascontiguousarray(np.array(rows)), tris)
+    return _T2[kind]
+
+
+def table_moderate_b(kind, a, b):
+    r"""``kind``'s :math:`(m_1, m_2)` from its 2-D table (module docstring; ``T2_*`` constants).
+
+    For :math:`0 \le a \le 12` and the series' switch :math:`< b \le` ``T2_B_MAX[kind]`` (arrays);
+    relative error below ``FAST_RTOL`` there (measured in tests/test_moments_fast.py).
+
+    Examples
+    --------
+    >>> from adameps.moments import softsign_moments
+    >>> m1, m2 = table_moderate_b("softsign", np.array([1.0]), np.array([2.0]))
+    >>> e1, e2 = softsign_moments(1.0, 2.0)
+    >>> bool(abs(m1[0] / e1 - 1) < 1e-10 and abs(m2[0] / e2 - 1) < 1e-10)
+    True
+    """
+    u0, nu, rows, tris = _table2d(kind)
+    a = np.asarray(a, float)
+    b = np.asarray(b, float)
+    x = a * (1.0 / T2_CELL_A)
+    ia = np.minimum(x.astype(np.intp), int(round(FAST_A_MAX / T2_CELL_A)) - 1)
+    ta = x - ia
+    ta *= 2.0
+    ta -= 1.0
+    y = np.log(b)
+    y -= u0
+    y *= 1.0 / T2_CELL_U
+    iu = np.minimum(y.astype(np.intp), nu - 1)
+    tu = y - iu
+    tu *= 2.0
+    tu -= 1.0
+    cell = ia * nu
+    cell += iu
+    c = np.empty_like(a)
+    out = []
+    for tri in tris:
+        acc = None
+        for cols in tri[::-1]:
+            r = np.take(rows[cols[-1]], cell)
+            for q in cols[-2::-1]:
+                r *= tu
+                r += np.take(rows[q], cell, out=c)
+            if acc is None:
+                acc = r
+            else:
+                acc *= ta
+                acc += r
+        out.append(acc)
+    out[0] *= a
+    return out[0], out[1]
+
+
 # --------------------------------------------------------------------------- dispatch
 
 
@@ -380,6 +497,8 @@ def fast_core(kind):
     else:
         raise ValueError(f"kind must be one of {_m.KINDS}, got kind={kind!r}")
 
+    tmax = T2_B_MAX[kind]
+
     def core(a, b):
         use = (b <= bmax) & (a <= amax)
         if use.all():
@@ -390,7 +509,12 @@ def fast_core(kind):
         if use.any():
             m1[use], m2[use] = series(a[use], b[use])
         rest = ~use
-        m1[rest], m2[rest] = exact(a[rest], b[rest])
+        tab = rest & (b <= tmax) & (a <= FAST_A_MAX)
+        if tab.any():
+            m1[tab], m2[tab] = table_moderate_b(kind, a[tab], b[tab])
+            rest &= ~tab
+        if rest.any():
+            m1[rest], m2[rest] = exact(a[rest], b[rest])
         return m1, np.clip(m2, 0.0, 1.0)
 
     return core
