@@ -59,6 +59,36 @@ def test_fast_matches_exact_on_grids_straddling_the_switches(kind):
         assert np.any(f1[below] != e1[below])
 
 
+@pytest.mark.parametrize("kind", ("softsign", "clip", "adam"))
+def test_fast_table_region_matches_exact(kind):
+    """The 2-D tables (moderate b): dense in a (straddling |a| = 12) and in b from below the
+    series' switch to above T2_B_MAX[kind] (both switches straddled densely)."""
+    lo, hi = MF._t2_b_min(kind), MF.T2_B_MAX[kind]
+    a = np.concatenate([np.linspace(0.0, 12.5, 1001), MF.FAST_A_MAX + np.linspace(-1e-3, 1e-3, 11), [1e-300, 1e-9]])
+    b = np.concatenate([np.geomspace(lo / 2, 2 * hi, 601), lo * (1 + np.linspace(-1e-2, 1e-2, 21)),
+                        hi * (1 + np.linspace(-1e-2, 1e-2, 21))])
+    A, Bm = np.meshgrid(a, b)
+    e1, e2 = moments(kind, A, Bm)
+    f1, f2 = moments(kind, A, Bm, method="fast")
+    r1, r2 = _rel(f1, e1).max(), _rel(f2, e2).max()
+    print(kind, "table region: worst relative difference m1", r1, "m2", r2)
+    assert r1 <= MF.FAST_RTOL and r2 <= MF.FAST_RTOL
+    assert np.all(f1 * f1 <= f2)
+    # the table is really used between the switches (and nowhere else)
+    inside = (A <= MF.FAST_A_MAX) & (Bm > lo) & (Bm <= hi)
+    assert _rel(f2[inside], e2[inside]).max() > 1e-14
+    # outside (|a| > 12 or b > T2_B_MAX) the exact algorithms (up to the last bits of their block layout)
+    outside = (A > MF.FAST_A_MAX) | (Bm > hi)
+    assert _rel(f1[outside], e1[outside]).max() <= 1e-14 and _rel(f2[outside], e2[outside]).max() <= 1e-14
+
+
+def test_table_build_is_deterministic():
+    first = {k: MF._table2d(k)[2].copy() for k in ("softsign", "clip", "adam")}
+    MF._T2.clear()
+    for k, rows in first.items():
+        assert np.array_equal(MF._table2d(k)[2], rows)
+
+
 def test_fast_softsign_worst_case_is_near_the_b_switch():
     """The series' errors grow like b^6 log b (softsign) and b^5 log b (adam): largest just below
     the switch, and small there."""

@@ -363,7 +363,7 @@ T2_CELL_A = 0.25
 T2_CELL_U = 0.25
 T2_NODES = 10
 #: Total degree of the 2-D table polynomials (per kind): (m1/a, m2).
-T2_DEGREE = {"softsign": (8, 8), "adam": (8, 8), "clip": (8, 8)}
+T2_DEGREE = {"softsign": (7, 8), "adam": (7, 8), "clip": (8, 8)}
 #: Upper end of each kind's 2-D table in b (above: the exact algorithms).
 T2_B_MAX = {"softsign": 128.0, "adam": 1000.0, "clip": 1.5}
 _T2 = {}  # kind -> (u0, nu, coefficient rows (ncoef, ncell), triangle index lists for m1, m2)
