@@ -8,8 +8,8 @@ exact): softsign m1 8.1e-12 (at b = 0.0187, just below the switch), softsign m2 
 4.3e-13, adam m2 3.6e-12, clip 0 (the dropped Taylor terms are below rounding); the stated bound
 is FAST_RTOL = 1e-10.  The 2-D tables for moderate b (between the series' switch and
 T2_B_MAX[kind], |a| <= 12) are tested on their own dense grids, which straddle both of their b
-switches and |a| = 12 (measured worst m1, m2: softsign 1.6e-11, 6.4e-12; clip 7.8e-12, 1.8e-11;
-adam 1.1e-12, 4.0e-12).
+switches and |a| = 12 (measured worst m1, m2: softsign 1.6e-11, 6.4e-12; adam 1.1e-12, 4.0e-12);
+clip's switch from 4/5 to 16/17 Taylor terms (b = 0.02) and to the exact algorithms (b = 1/2) likewise.
 """
 
 import math
@@ -62,7 +62,19 @@ def test_fast_matches_exact_on_grids_straddling_the_switches(kind):
         assert np.any(f1[below] != e1[below])
 
 
-@pytest.mark.parametrize("kind", ("softsign", "clip", "adam"))
+def test_fast_clip_across_its_switches():
+    """Clip: 4/5 Taylor terms up to b = 0.02, 16/17 up to b = 1/2, exact above; dense on both sides."""
+    a = np.concatenate([np.linspace(0.0, 13.0, 1301), [1e-300, 40.0, 45.0]])
+    b = np.concatenate([np.geomspace(1e-3, 5.0, 401), MF.FAST_B_MAX * (1 + np.linspace(-1e-2, 1e-2, 21)),
+                        MF.CLIP_TAYLOR_B_MAX * (1 + np.linspace(-1e-2, 1e-2, 21))])
+    A, Bm = np.meshgrid(a, b)
+    e1, e2 = moments("clip", A, Bm)
+    f1, f2 = moments("clip", A, Bm, method="fast")
+    assert _rel(f1, e1).max() <= MF.FAST_RTOL and _rel(f2, e2).max() <= MF.FAST_RTOL
+    assert np.all(f1 * f1 <= f2)
+
+
+@pytest.mark.parametrize("kind", ("softsign", "adam"))
 def test_fast_table_region_matches_exact(kind):
     """The 2-D tables (moderate b): dense in a (straddling |a| = 12) and in b from below the
     series' switch to above T2_B_MAX[kind] (both switches straddled densely)."""
@@ -86,7 +98,7 @@ def test_fast_table_region_matches_exact(kind):
 
 
 def test_table_build_is_deterministic():
-    first = {k: MF._table2d(k)[2].copy() for k in ("softsign", "clip", "adam")}
+    first = {k: MF._table2d(k)[2].copy() for k in ("softsign", "adam")}
     MF._T2.clear()
     for k, rows in first.items():
         assert np.array_equal(MF._table2d(k)[2], rows)

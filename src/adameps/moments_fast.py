@@ -81,27 +81,30 @@ with :math:`G_j = \operatorname{FP}\int_0^\infty f\,y^{-2j-1}dy`,
 :math:`E_j = \operatorname{FP}\int_0^\infty e\,y^{-2j-1}dy` (tabulated like :math:`\Phi_j`, by
 :func:`_finite_part`), :math:`e_0 = 2\phi(a)`, :math:`e_1 = He_2(a)\phi(a)`.
 
-Moderate :math:`b`: 2-D tables (softsign, adam, clip)
------------------------------------------------------
-Above the series' switch and up to ``T2_B_MAX`` (softsign 128, adam 1000, clip 1.5), for
+Moderate :math:`b`: 2-D tables (softsign, adam)
+-----------------------------------------------
+Above the series' switch and up to ``T2_B_MAX`` (softsign 128, adam 1000), for
 :math:`|a| \le 12`: :math:`m_1/a` and :math:`m_2` as piecewise polynomials in
 :math:`(a, u = \log b)` on cells of :math:`0.25 \times 0.25`, built once on first use (about
-0.5 s softsign, 1.7 s adam, 0.1 s clip; deterministic) from the exact algorithms at a
+0.5 s softsign, 1.7 s adam; deterministic) from the exact algorithms at a
 :math:`10\times10` Chebyshev grid per cell, truncated to total degree ``T2_DEGREE``
-(softsign and adam 7 for :math:`m_1/a`, 8 for :math:`m_2`; clip 8 and 8).  The moments are
+(7 for :math:`m_1/a`, 8 for :math:`m_2`).  The moments are
 analytic in :math:`u` in the strip :math:`|\operatorname{Im} u| < \pi/2` (softsign's branch points
 :math:`b = \pm ix`; adam :math:`\pi`) and entire in :math:`a`, so the coefficients decay
-geometrically.  Clip has Gaussian-width structure at :math:`a \approx b`, narrow in :math:`u` for
-large :math:`b`, so its table stops at 1.5.  Above ``T2_B_MAX`` and for :math:`|a| > 12`: the exact
-algorithms.  Cost: one ``np.take`` per coefficient (81 softsign and adam, 90 clip) per point.
+geometrically.  Above ``T2_B_MAX`` and for :math:`|a| > 12`: the exact
+algorithms.  Cost: one ``np.take`` per coefficient (81) per point, about 4.5 ns each.
+Clip has no table: the same construction (degrees 8, 8, up to :math:`b = 1.5`; it has
+Gaussian-width structure at :math:`a \approx b`, narrow in :math:`u` for large :math:`b`) measured
+slower than clip's exact algorithms (360 vs 243 ns per point on :math:`0.02 < b \le 0.5`), so clip
+uses the exact module's 16- and 17-term Taylor series directly (without its masks) for
+:math:`0.02 < b \le 1/2` (``CLIP_TAYLOR_B_MAX``) and the exact algorithms above.
 
 Accuracy (measured, ``tests/test_moments_fast.py``): on dense grids straddling every switch
 (:math:`b = 0.02`, adam :math:`b = 0.004`, :math:`b =` ``T2_B_MAX``, :math:`|a| = 12`) and on
 :math:`|a| \le 12.5`, :math:`10^{-300} \le b \le 2\,` ``T2_B_MAX``,
 the fast moments agree with the exact ones to a relative error below ``FAST_RTOL`` = 1e-10
 everywhere (one bound for every region; largest measured: series about 1e-11 at :math:`b = 0.02`;
-tables: softsign 1.6e-11 (:math:`m_1`) and 6.4e-12 (:math:`m_2`), clip 7.8e-12 and 1.8e-11,
-adam 1.1e-12 and 4.0e-12).
+tables: softsign 1.6e-11 (:math:`m_1`) and 6.4e-12 (:math:`m_2`), adam 1.1e-12 and 4.0e-12).
 """
 
 from __future__ import annotations
@@ -114,12 +117,15 @@ from numpy.polynomial.legendre import leggauss
 from scipy.special import dawsn, erf
 
 __all__ = ["FAST_RTOL", "FAST_B_MAX", "FAST_B_MAX_ADAM", "FAST_A_MAX", "fast_core", "softsign_small_b",
-           "adam_small_b", "clip_small_b", "table_moderate_b", "T2_B_MAX", "T2_DEGREE"]
+           "adam_small_b", "clip_small_b", "table_moderate_b", "T2_B_MAX", "T2_DEGREE",
+           "CLIP_TAYLOR_B_MAX"]
 
 #: Stated bound on the relative error of every fast moment against the exact one.
 FAST_RTOL = 1e-10
 #: Largest b at which the small-b series are used (softsign and clip); above: exact.
 FAST_B_MAX = 0.02
+#: Largest b of clip's 16- and 17-term Taylor series (the exact module's switch); above: exact.
+CLIP_TAYLOR_B_MAX = 0.5
 #: Largest b of adam's series (its remainder is O(b^5 log b)); above: exact.
 FAST_B_MAX_ADAM = 0.004
 #: Largest |a| of the softsign and adam series' tables; above: exact.
@@ -329,10 +335,13 @@ def adam_small_b(a, b):
     return m1, 1.0 - q
 
 
-def clip_small_b(a, b):
-    r"""Clip :math:`(m_1, m_2)` from the Taylor series in :math:`b`, 4 and 5 terms (module docstring).
+def clip_small_b(a, b, nterms=(4, 5)):
+    r"""Clip :math:`(m_1, m_2)` from the Taylor series in :math:`b`, ``nterms`` odd and even terms
+    (module docstring).
 
-    For :math:`a \ge 0`, :math:`0 < b \le 0.02` (arrays).
+    For :math:`a \ge 0`, :math:`0 < b \le 0.02` (arrays) with the default 4 and 5 terms;
+    for :math:`b \le 1/2` with 16 and 17 (the exact module's series for :math:`b \le 1/2`, without
+    its masks).
 
     Examples
     --------
@@ -354,8 +363,8 @@ def clip_small_b(a, b):
     else:
         aa, bb = a, b
     p = _npdf(aa)
-    d1 = 2.0 * p * _hermite_odd_series(aa, bb, nterms=4)
-    d2 = 4.0 * p * _hermite_even_series(aa, bb, nterms=5)
+    d1 = 2.0 * p * _hermite_odd_series(aa, bb, nterms=nterms[0])
+    d2 = 4.0 * p * _hermite_even_series(aa, bb, nterms=nterms[1])
     if s.all():
         m1 -= d1
         m2 -= d2
@@ -379,9 +388,9 @@ T2_CELL_A = 0.25
 T2_CELL_U = 0.25
 T2_NODES = 10
 #: Total degree of the 2-D table polynomials (per kind): (m1/a, m2).
-T2_DEGREE = {"softsign": (7, 8), "adam": (7, 8), "clip": (8, 8)}
+T2_DEGREE = {"softsign": (7, 8), "adam": (7, 8)}
 #: Upper end of each kind's 2-D table in b (above: the exact algorithms).
-T2_B_MAX = {"softsign": 128.0, "adam": 1000.0, "clip": 1.5}
+T2_B_MAX = {"softsign": 128.0, "adam": 1000.0}
 _T2 = {}  # kind -> (u0, nu, coefficient rows (ncoef, ncell), triangle index lists for m1, m2)
 
 
@@ -391,6 +400,19 @@ def _t2_exact(kind):
     if kind == "softsign":
         return lambda a, b: (_m._softsign_m1_core(a, b), _m._softsign_m2_core(a, b))
     return {"adam": _m._adam_core, "clip": _m._clip_core}[kind]
+
+
+def _clip_series(a, b):
+    """Clip's series: 4 and 5 terms for ``b <= FAST_B_MAX``, 16 and 17 up to ``CLIP_TAYLOR_B_MAX``."""
+    small = b <= FAST_B_MAX
+    if small.all():
+        return clip_small_b(a, b)
+    m1 = np.empty_like(a)
+    m2 = np.empty_like(a)
+    m1[small], m2[small] = clip_small_b(a[small], b[small])
+    mid = ~small
+    m1[mid], m2[mid] = clip_small_b(a[mid], b[mid], nterms=(16, 17))
+    return m1, m2
 
 
 def _t2_b_min(kind):
@@ -509,11 +531,11 @@ def fast_core(kind):
 
         series, amax = softsign_small_b, FAST_A_MAX
     elif kind == "clip":
-        series, exact, amax = clip_small_b, _m._clip_core, np.inf
+        series, exact, amax, bmax = _clip_series, _m._clip_core, np.inf, CLIP_TAYLOR_B_MAX
     else:
         raise ValueError(f"kind must be one of {_m.KINDS}, got kind={kind!r}")
 
-    tmax = T2_B_MAX[kind]
+    tmax = T2_B_MAX.get(kind, 0.0)
 
     def core(a, b):
         use = (b <= bmax) & (a <= amax)
