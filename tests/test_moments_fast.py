@@ -63,14 +63,16 @@ def test_fast_matches_exact_on_grids_straddling_the_switches(kind):
 
 
 def test_fast_clip_across_its_switches():
-    """Clip: 4/5 Taylor terms up to b = 0.02, 16/17 up to b = 1/2, exact above; dense on both sides."""
+    """Clip: 4/5 Taylor terms up to b = 0.02, 10/11 up to b = 1/2, exact above; dense on both sides."""
     a = np.concatenate([np.linspace(0.0, 13.0, 1301), [1e-300, 40.0, 45.0]])
     b = np.concatenate([np.geomspace(1e-3, 5.0, 401), MF.FAST_B_MAX * (1 + np.linspace(-1e-2, 1e-2, 21)),
                         MF.CLIP_TAYLOR_B_MAX * (1 + np.linspace(-1e-2, 1e-2, 21))])
     A, Bm = np.meshgrid(a, b)
     e1, e2 = moments("clip", A, Bm)
     f1, f2 = moments("clip", A, Bm, method="fast")
-    assert _rel(f1, e1).max() <= MF.FAST_RTOL and _rel(f2, e2).max() <= MF.FAST_RTOL
+    r1, r2 = _rel(f1, e1).max(), _rel(f2, e2).max()
+    print("clip: worst relative difference m1", r1, "m2", r2)
+    assert r1 <= MF.FAST_RTOL and r2 <= MF.FAST_RTOL
     assert np.all(f1 * f1 <= f2)
 
 
