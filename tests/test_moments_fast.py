@@ -6,7 +6,10 @@ softsign and adam; the grids below straddle these switches densely on both sides
 b = 1e-300 and include the special values.  Measured worst relative differences (fast vs
 exact): softsign m1 8.1e-12 (at b = 0.0187, just below the switch), softsign m2 2.9e-12, adam m1
 4.3e-13, adam m2 3.6e-12, clip 0 (the dropped Taylor terms are below rounding); the stated bound
-is FAST_RTOL = 1e-10.
+is FAST_RTOL = 1e-10.  The 2-D tables for moderate b (between the series' switch and
+T2_B_MAX[kind], |a| <= 12) are tested on their own dense grids, which straddle both of their b
+switches and |a| = 12 (measured worst m1, m2: softsign 1.6e-11, 6.4e-12; adam 1.1e-12, 4.0e-12);
+clip's switch from 4/5 to 16/17 Taylor terms (b = 0.02) and to the exact algorithms (b = 1/2) likewise.
 """
 
 import math
@@ -57,6 +60,50 @@ def test_fast_matches_exact_on_grids_straddling_the_switches(kind):
     below = (np.abs(A) <= MF.FAST_A_MAX) & (Bm <= MF.FAST_B_MAX_ADAM) & (Bm > 1e-4)
     if kind in ("softsign", "adam"):
         assert np.any(f1[below] != e1[below])
+
+
+def test_fast_clip_across_its_switches():
+    """Clip: 4/5 Taylor terms up to b = 0.02, 10/11 up to b = 1/2, exact above; dense on both sides."""
+    a = np.concatenate([np.linspace(0.0, 13.0, 1301), [1e-300, 40.0, 45.0]])
+    b = np.concatenate([np.geomspace(1e-3, 5.0, 401), MF.FAST_B_MAX * (1 + np.linspace(-1e-2, 1e-2, 21)),
+                        MF.CLIP_TAYLOR_B_MAX * (1 + np.linspace(-1e-2, 1e-2, 21))])
+    A, Bm = np.meshgrid(a, b)
+    e1, e2 = moments("clip", A, Bm)
+    f1, f2 = moments("clip", A, Bm, method="fast")
+    r1, r2 = _rel(f1, e1).max(), _rel(f2, e2).max()
+    print("clip: worst relative difference m1", r1, "m2", r2)
+    assert r1 <= MF.FAST_RTOL and r2 <= MF.FAST_RTOL
+    assert np.all(f1 * f1 <= f2)
+
+
+@pytest.mark.parametrize("kind", ("softsign", "adam"))
+def test_fast_table_region_matches_exact(kind):
+    """The 2-D tables (moderate b): dense in a (straddling |a| = 12) and in b from below the
+    series' switch to above T2_B_MAX[kind] (both switches straddled densely)."""
+    lo, hi = MF._t2_b_min(kind), MF.T2_B_MAX[kind]
+    a = np.concatenate([np.linspace(0.0, 12.5, 1001), MF.FAST_A_MAX + np.linspace(-1e-3, 1e-3, 11), [1e-300, 1e-9]])
+    b = np.concatenate([np.geomspace(lo / 2, 2 * hi, 601), lo * (1 + np.linspace(-1e-2, 1e-2, 21)),
+                        hi * (1 + np.linspace(-1e-2, 1e-2, 21))])
+    A, Bm = np.meshgrid(a, b)
+    e1, e2 = moments(kind, A, Bm)
+    f1, f2 = moments(kind, A, Bm, method="fast")
+    r1, r2 = _rel(f1, e1).max(), _rel(f2, e2).max()
+    print(kind, "table region: worst relative difference m1", r1, "m2", r2)
+    assert r1 <= MF.FAST_RTOL and r2 <= MF.FAST_RTOL
+    assert np.all(f1 * f1 <= f2)
+    # the table is really used between the switches (and nowhere else)
+    inside = (A <= MF.FAST_A_MAX) & (Bm > lo) & (Bm <= hi)
+    assert _rel(f2[inside], e2[inside]).max() > 1e-14
+    # outside (|a| > 12 or b > T2_B_MAX) the exact algorithms (up to the last bits of their block layout)
+    outside = (A > MF.FAST_A_MAX) | (Bm > hi)
+    assert _rel(f1[outside], e1[outside]).max() <= 1e-14 and _rel(f2[outside], e2[outside]).max() <= 1e-14
+
+
+def test_table_build_is_deterministic():
+    first = {k: MF._table2d(k)[2].copy() for k in ("softsign", "adam")}
+    MF._T2.clear()
+    for k, rows in first.items():
+        assert np.array_equal(MF._table2d(k)[2], rows)
 
 
 def test_fast_softsign_worst_case_is_near_the_b_switch():

@@ -705,7 +705,10 @@ def moments(kind, a, b, method="exact"):
     method : {"exact", "fast", "auto"}
         ``"exact"`` (default): the algorithms above.  ``"fast"``: the small-:math:`b` series of
         :mod:`adameps.moments_fast` where :math:`b \le 0.02` (adam :math:`b \le 0.004`; softsign
-        and adam also :math:`|a| \le 12`; sign: no driver masks), the exact algorithms elsewhere; relative
+        and adam also :math:`|a| \le 12`; sign: no driver masks), its 2-D tables in
+        :math:`(a, \log b)` above, up to ``moments_fast.T2_B_MAX`` (softsign 128, adam 1000;
+        :math:`|a| \le 12`; clip: its exact Taylor series up to :math:`b = 1/2`), the exact
+        algorithms elsewhere; relative
         difference from ``"exact"`` below ``adameps.moments_fast.FAST_RTOL`` (1e-10, measured).
         ``"auto"``: ``"fast"`` for calls of at least :data:`AUTO_MIN_POINTS` points, else ``"exact"``.
 

@@ -81,11 +81,30 @@ with :math:`G_j = \operatorname{FP}\int_0^\infty f\,y^{-2j-1}dy`,
 :math:`E_j = \operatorname{FP}\int_0^\infty e\,y^{-2j-1}dy` (tabulated like :math:`\Phi_j`, by
 :func:`_finite_part`), :math:`e_0 = 2\phi(a)`, :math:`e_1 = He_2(a)\phi(a)`.
 
-Accuracy (measured, ``tests/test_moments_fast.py``): on dense grids straddling both switches
-(:math:`b = 0.02`, adam :math:`b = 0.004`, :math:`|a| = 12`) and on :math:`|a| \le 12`,
-:math:`10^{-300} \le b \le 0.05`,
+Moderate :math:`b`: 2-D tables (softsign, adam)
+-----------------------------------------------
+Above the series' switch and up to ``T2_B_MAX`` (softsign 128, adam 1000), for
+:math:`|a| \le 12`: :math:`m_1/a` and :math:`m_2` as piecewise polynomials in
+:math:`(a, u = \log b)` on cells of :math:`0.25 \times 0.25`, built once on first use (about
+0.5 s softsign, 1.7 s adam; deterministic) from the exact algorithms at a
+:math:`10\times10` Chebyshev grid per cell, truncated to total degree ``T2_DEGREE``
+(7 for :math:`m_1/a`, 8 for :math:`m_2`).  The moments are
+analytic in :math:`u` in the strip :math:`|\operatorname{Im} u| < \pi/2` (softsign's branch points
+:math:`b = \pm ix`; adam :math:`\pi`) and entire in :math:`a`, so the coefficients decay
+geometrically.  Above ``T2_B_MAX`` and for :math:`|a| > 12`: the exact
+algorithms.  Cost: one ``np.take`` per coefficient (81) per point, about 4.5 ns each.
+Clip has no table: the same construction (degrees 8, 8, up to :math:`b = 1.5`; it has
+Gaussian-width structure at :math:`a \approx b`, narrow in :math:`u` for large :math:`b`) measured
+slower than clip's exact algorithms (360 vs 243 ns per point on :math:`0.02 < b \le 0.5`), so clip
+uses the exact module's Taylor series directly (without its masks), with 10 and 11 terms instead of
+16 and 17, for :math:`0.02 < b \le 1/2` (``CLIP_TAYLOR_B_MAX``) and the exact algorithms above.
+
+Accuracy (measured, ``tests/test_moments_fast.py``): on dense grids straddling every switch
+(:math:`b = 0.02`, adam :math:`b = 0.004`, :math:`b =` ``T2_B_MAX``, :math:`|a| = 12`) and on
+:math:`|a| \le 12.5`, :math:`10^{-300} \le b \le 2\,` ``T2_B_MAX``,
 the fast moments agree with the exact ones to a relative error below ``FAST_RTOL`` = 1e-10
-(largest measured: about 1e-11 at :math:`b = 0.02`).
+everywhere (one bound for every region; largest measured: series about 1e-11 at :math:`b = 0.02`;
+tables: softsign 1.6e-11 (:math:`m_1`) and 6.4e-12 (:math:`m_2`), adam 1.1e-12 and 4.0e-12).
 """
 
 from __future__ import annotations
@@ -98,12 +117,15 @@ from numpy.polynomial.legendre import leggauss
 from scipy.special import dawsn, erf
 
 __all__ = ["FAST_RTOL", "FAST_B_MAX", "FAST_B_MAX_ADAM", "FAST_A_MAX", "fast_core", "softsign_small_b",
-           "adam_small_b", "clip_small_b"]
+           "adam_small_b", "clip_small_b", "table_moderate_b", "T2_B_MAX", "T2_DEGREE",
+           "CLIP_TAYLOR_B_MAX"]
 
 #: Stated bound on the relative error of every fast moment against the exact one.
 FAST_RTOL = 1e-10
 #: Largest b at which the small-b series are used (softsign and clip); above: exact.
 FAST_B_MAX = 0.02
+#: Largest b of clip's 10- and 11-term Taylor series (the exact module's switch); above: exact.
+CLIP_TAYLOR_B_MAX = 0.5
 #: Largest b of adam's series (its remainder is O(b^5 log b)); above: exact.
 FAST_B_MAX_ADAM = 0.004
 #: Largest |a| of the softsign and adam series' tables; above: exact.
@@ -313,10 +335,14 @@ def adam_small_b(a, b):
     return m1, 1.0 - q
 
 
-def clip_small_b(a, b):
-    r"""Clip :math:`(m_1, m_2)` from the Taylor series in :math:`b`, 4 and 5 terms (module docstring).
+def clip_small_b(a, b, nterms=(4, 5)):
+    r"""Clip :math:`(m_1, m_2)` from the Taylor series in :math:`b`, ``nterms`` odd and even terms
+    (module docstring).
 
-    For :math:`a \ge 0`, :math:`0 < b \le 0.02` (arrays).
+    For :math:`a \ge 0`, :math:`0 < b \le 0.02` (arrays) with the default 4 and 5 terms;
+    for :math:`b \le 1/2` with 10 and 11 (the exact module's series for :math:`b \le 1/2` has 16
+    and 17; by Cramer's inequality :math:`|He_n(a)|e^{-a^2/4} \le 1.09\sqrt{n!}` the first dropped
+    term at :math:`b = 1/2` is below :math:`10^{-17}` relative).
 
     Examples
     --------
@@ -338,8 +364,8 @@ def clip_small_b(a, b):
     else:
         aa, bb = a, b
     p = _npdf(aa)
-    d1 = 2.0 * p * _hermite_odd_series(aa, bb, nterms=4)
-    d2 = 4.0 * p * _hermite_even_series(aa, bb, nterms=5)
+    d1 = 2.0 * p * _hermite_odd_series(aa, bb, nterms=nterms[0])
+    d2 = 4.0 * p * _hermite_even_series(aa, bb, nterms=nterms[1])
     if s.all():
         m1 -= d1
         m2 -= d2
@@ -347,6 +373,136 @@ def clip_small_b(a, b):
         m1[s] -= d1
         m2[s] -= d2
     return m1, m2
+
+
+# --------------------------------------------------------------------------- moderate b: 2-D tables
+# Moderate b (above the series' switch, up to T2_B_MAX[kind]) and |a| <= FAST_A_MAX: m1/a and m2
+# as piecewise polynomials in (a, u = log b) on cells of T2_CELL_A x T2_CELL_U, built once on first
+# use from the exact cores at a 10 x 10 tensor grid of Chebyshev points per cell, truncated to total
+# degree T2_DEGREE (the Chebyshev coefficients with i + j > T2_DEGREE dropped) and stored as monomials
+# in the cell's local coordinates (t_a, t_u) in [-1, 1]^2.  Why these coordinates: every kind's
+# moments are analytic in u = log b in the strip |Im u| < pi/2 (softsign: the branch points of
+# x/sqrt(x^2 + b^2) at b = +-ix; adam: |Im u| < pi; clip: entire in b away from 0), and entire in a,
+# so the Chebyshev coefficients decay geometrically in both directions.  Clip has Gaussian-width
+# structure at a ~ b, narrow in u for large b, hence its smaller range (b <= 1.5).
+T2_CELL_A = 0.25
+T2_CELL_U = 0.25
+T2_NODES = 10
+#: Total degree of the 2-D table polynomials (per kind): (m1/a, m2).
+T2_DEGREE = {"softsign": (7, 8), "adam": (7, 8)}
+#: Upper end of each kind's 2-D table in b (above: the exact algorithms).
+T2_B_MAX = {"softsign": 128.0, "adam": 1000.0}
+_T2 = {}  # kind -> (u0, nu, coefficient rows (ncoef, ncell), triangle index lists for m1, m2)
+
+
+def _t2_exact(kind):
+    from adameps import moments as _m
+
+    if kind == "softsign":
+        return lambda a, b: (_m._softsign_m1_core(a, b), _m._softsign_m2_core(a, b))
+    return {"adam": _m._adam_core, "clip": _m._clip_core}[kind]
+
+
+def _clip_series(a, b):
+    """Clip's series: 4 and 5 terms for ``b <= FAST_B_MAX``, 10 and 11 up to ``CLIP_TAYLOR_B_MAX``."""
+    small = b <= FAST_B_MAX
+    if small.all():
+        return clip_small_b(a, b)
+    m1 = np.empty_like(a)
+    m2 = np.empty_like(a)
+    m1[small], m2[small] = clip_small_b(a[small], b[small])
+    mid = ~small
+    m1[mid], m2[mid] = clip_small_b(a[mid], b[mid], nterms=(10, 11))
+    return m1, m2
+
+
+def _t2_b_min(kind):
+    return FAST_B_MAX_ADAM if kind == "adam" else FAST_B_MAX
+
+
+def _table2d(kind):
+    """The 2-D table of ``kind`` (built on first use; deterministic: fixed nodes, exact cores)."""
+    if kind in _T2:
+        return _T2[kind]
+    P = T2_NODES
+    u0 = math.log(_t2_b_min(kind))
+    nu = int(math.ceil((math.log(T2_B_MAX[kind]) - u0) / T2_CELL_U))
+    na = int(round(FAST_A_MAX / T2_CELL_A))
+    t = np.cos(np.pi * (np.arange(P) + 0.5) / P)  # Chebyshev points, first kind
+    av = np.arange(na)[:, None] * T2_CELL_A + (t + 1.0) * (T2_CELL_A / 2)  # (na, P)
+    uv = u0 + np.arange(nu)[:, None] * T2_CELL_U + (t + 1.0) * (T2_CELL_U / 2)  # (nu, P)
+    A = np.broadcast_to(av[:, None, :, None], (na, nu, P, P)).ravel()
+    U = np.broadcast_to(uv[None, :, None, :], (na, nu, P, P)).ravel()
+    m1, m2 = _t2_exact(kind)(A, np.exp(U))
+    inv = np.linalg.inv(_cheb.chebvander(t, P - 1))  # values at the points -> Chebyshev coefficients
+    mono = np.zeros((P, P))  # mono[k] = monomial coefficients of T_k
+    for k in range(P):
+        c = _cheb.cheb2poly(np.eye(P)[k])
+        mono[k, : c.size] = c
+    i, j = np.meshgrid(np.arange(P), np.arange(P), indexing="ij")
+    rows, tris = [], []
+    for vals, deg in zip((m1 / A, m2), T2_DEGREE[kind]):
+        V = vals.reshape(na, nu, P, P)
+        C = np.einsum("ik,abkl,jl->abij", inv, V, inv)
+        C[..., i + j > deg] = 0.0
+        C = np.einsum("ip,abij,jq->abpq", mono, C, mono)  # monomials in (t_a, t_u)
+        tri = []
+        for p in range(deg + 1):
+            tri.append(list(range(len(rows), len(rows) + deg + 1 - p)))
+            rows.extend(C[:, :, p, q].ravel() for q in range(deg + 1 - p))
+        tris.append(tri)
+    _T2[kind] = (u0, nu, np.ascontiguousarray(np.array(rows)), tris)
+    return _T2[kind]
+
+
+def table_moderate_b(kind, a, b):
+    r"""``kind``'s :math:`(m_1, m_2)` from its 2-D table (module docstring; ``T2_*`` constants).
+
+    For :math:`0 \le a \le 12` and the series' switch :math:`< b \le` ``T2_B_MAX[kind]`` (arrays);
+    relative error below ``FAST_RTOL`` there (measured in tests/test_moments_fast.py).
+
+    Examples
+    --------
+    >>> from adameps.moments import softsign_moments
+    >>> m1, m2 = table_moderate_b("softsign", np.array([1.0]), np.array([2.0]))
+    >>> e1, e2 = softsign_moments(1.0, 2.0)
+    >>> bool(abs(m1[0] / e1 - 1) < 1e-10 and abs(m2[0] / e2 - 1) < 1e-10)
+    True
+    """
+    u0, nu, rows, tris = _table2d(kind)
+    a = np.asarray(a, float)
+    b = np.asarray(b, float)
+    x = a * (1.0 / T2_CELL_A)
+    ia = np.minimum(x.astype(np.intp), int(round(FAST_A_MAX / T2_CELL_A)) - 1)
+    ta = x - ia
+    ta *= 2.0
+    ta -= 1.0
+    y = np.log(b)
+    y -= u0
+    y *= 1.0 / T2_CELL_U
+    iu = np.minimum(y.astype(np.intp), nu - 1)
+    tu = y - iu
+    tu *= 2.0
+    tu -= 1.0
+    cell = ia * nu
+    cell += iu
+    c = np.empty_like(a)
+    out = []
+    for tri in tris:
+        acc = None
+        for cols in tri[::-1]:
+            r = np.take(rows[cols[-1]], cell)
+            for q in cols[-2::-1]:
+                r *= tu
+                r += np.take(rows[q], cell, out=c)
+            if acc is None:
+                acc = r
+            else:
+                acc *= ta
+                acc += r
+        out.append(acc)
+    out[0] *= a
+    return out[0], out[1]
 
 
 # --------------------------------------------------------------------------- dispatch
@@ -376,9 +532,11 @@ def fast_core(kind):
 
         series, amax = softsign_small_b, FAST_A_MAX
     elif kind == "clip":
-        series, exact, amax = clip_small_b, _m._clip_core, np.inf
+        series, exact, amax, bmax = _clip_series, _m._clip_core, np.inf, CLIP_TAYLOR_B_MAX
     else:
         raise ValueError(f"kind must be one of {_m.KINDS}, got kind={kind!r}")
+
+    tmax = T2_B_MAX.get(kind, 0.0)
 
     def core(a, b):
         use = (b <= bmax) & (a <= amax)
@@ -390,7 +548,12 @@ def fast_core(kind):
         if use.any():
             m1[use], m2[use] = series(a[use], b[use])
         rest = ~use
-        m1[rest], m2[rest] = exact(a[rest], b[rest])
+        tab = rest & (b <= tmax) & (a <= FAST_A_MAX)
+        if tab.any():
+            m1[tab], m2[tab] = table_moderate_b(kind, a[tab], b[tab])
+            rest &= ~tab
+        if rest.any():
+            m1[rest], m2[rest] = exact(a[rest], b[rest])
         return m1, np.clip(m2, 0.0, 1.0)
 
     return core
