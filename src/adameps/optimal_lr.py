@@ -231,7 +231,7 @@ def eta_star(g, H, sigma, eps, B, kind="softsign", method="exact"):
     Vectorised: ``moments`` calls on blocks of shape (batch sizes, N).
 
     ``method``: ``"exact"`` (default; what the paper's pipeline uses), ``"fast"`` (the
-    small-b series of :mod:`adameps.moments_fast` where they apply: relative error of every
+    small-b series and moderate-b tables of :mod:`adameps.moments_fast` where they apply: relative error of every
     moment below 1e-10, so for a diagonal H, where ``S = sum_i m1_i g_i`` (terms of one sign) and
     ``D = sum_i m2_i H_ii`` (positive terms), the relative error of eta_star is below 2e-10;
     measured in tests/test_moments_fast.py) or ``"auto"`` (``"fast"`` from
