@@ -69,7 +69,12 @@ def _default_sigint():
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def interrupted_build(root: Path, sig: signal.Signals, ready, timeout: float = 300, min_done: int = 1) -> str:
+# A hang guard, not a measurement: the whole test-config DAG (74 jobs, LaTeX last) takes about 6 CPU-minutes
+# on one core, so the LaTeX moment comes after 6-10 min on a 2-core machine; 300 s was set for 41 jobs.
+READY_TIMEOUT = 1800
+
+
+def interrupted_build(root: Path, sig: signal.Signals, ready, timeout: float = READY_TIMEOUT, min_done: int = 1) -> str:
     """Start the whole build, send ``sig`` to its process group once ``ready(root, log)``; return its log.
     At least ``min_done`` jobs but not all must have finished when the signal arrived."""
     log = root / "interrupted.log"
