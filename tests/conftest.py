@@ -96,6 +96,28 @@ def output_hashes(root: Path) -> dict[str, str]:
     return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(files)}
 
 
+BUILD_TIMEOUT = 3600  # hang guard of a whole test-config build (74 jobs: ~6 CPU-minutes on one core)
+
+
+@pytest.fixture(scope="session")
+def built_tree(tmp_path_factory):
+    """One clean build of the whole DAG (test config) in a fresh copy of the tree, shared by every
+    module that needs a built tree: ``(root, output_hashes(root))``. Never modify ``root``: copy it
+    with :func:`copy_built` (times kept, so Snakemake sees it as built)."""
+    require_tex()
+    root = copy_tree(tmp_path_factory.mktemp("built") / "repo")
+    snakemake(root, "--cores", "2", timeout=BUILD_TIMEOUT)
+    hashes = output_hashes(root)
+    assert "paper/paper.pdf" in hashes
+    return root, hashes
+
+
+def copy_built(built_tree, dest: Path) -> Path:
+    """A copy of the shared built tree at ``dest`` (file times kept: nothing to do in it)."""
+    shutil.copytree(built_tree[0], dest, symlinks=True)
+    return dest
+
+
 @functools.lru_cache(maxsize=8)
 def dag_jobs(root: Path = ROOT, configfile: str = TEST_CONFIG) -> list[dict[str, str]]:
     """Every job of the whole DAG as Snakemake plans it (``snakemake -n --forceall``), one dict per

@@ -24,27 +24,22 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_tree, output_hashes, require_tex, snakemake
+from conftest import BUILD_TIMEOUT, copy_built, output_hashes, snakemake
 from test_interrupt import interrupted_build, leftovers
 
 pytestmark = pytest.mark.slow
 
-BUILD_TIMEOUT = 3600  # a clean build of the test config: about 3 min on an idle 2-core machine
 LR_SWEEP = "results/train/nqm_eps-8"  # config/test.yaml: train.lr_curves = nqm, eps index 0 (log10 eps -8)
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    require_tex()
-    root = copy_tree(tmp_path_factory.mktemp("built") / "repo")
-    snakemake(root, "--cores", "2", timeout=BUILD_TIMEOUT)
-    return root, output_hashes(root)
+def built(built_tree):
+    """The session's one clean build of the test config (conftest.built_tree): (root, hashes)."""
+    return built_tree
 
 
 def _copy(built, tmp_path) -> Path:
-    root = tmp_path / "repo"
-    shutil.copytree(built[0], root, symlinks=True)  # copy2: times kept
-    return root
+    return copy_built(built, tmp_path / "repo")
 
 
 # ---------------------------------------------------------------- damaged intermediates

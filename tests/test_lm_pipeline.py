@@ -15,19 +15,20 @@ TARGETS = ["results/lm_corpus.json", "results/lm_lr.json", "results/lm_premise.j
            "results/lm_sqrt_rule.json", "results/lm_one_step.json", "results/lm_theory.json", "figures/lm_premise.pdf"]
 
 
-def _build(root):
-    snakemake(root, "--cores", "2", *TARGETS)
+def _lm_files(root):
     return {p.relative_to(root).as_posix(): p.read_bytes()
             for p in sorted((root / "results").rglob("*")) if p.is_file() and "lm" in p.as_posix()}
 
 
 @pytest.fixture(scope="module")
-def builds(tmp_path_factory):
+def builds(built_tree, tmp_path_factory):
+    """The session's clean build of the whole DAG (conftest.built_tree, read only) and a second clean
+    build of the language-model targets alone in a fresh copy: (root of the first, files of each)."""
     require_corpus()
     pytest.importorskip("torch")
-    a = copy_tree(tmp_path_factory.mktemp("lm1") / "repo")
     b = copy_tree(tmp_path_factory.mktemp("lm2") / "repo")
-    return a, _build(a), _build(b)
+    snakemake(b, "--cores", "2", *TARGETS)
+    return built_tree[0], _lm_files(built_tree[0]), _lm_files(b)
 
 
 def test_values_finite(builds):
