@@ -132,7 +132,8 @@ WHAT = {"multi": "the multi-step prediction (digits: diagonal model)",
         "one": "the one-step theory"}
 for (fam, name), w in sorted(tally.items()):
     pre = "all" if fam == "all" else f"all_{fam}"
-    v(f"{pre}_{name}_within_two" if name != "multi" else f"{pre}_within_two", float(np.mean(w)),
+    suffix = "" if name == "multi" else f"_{name}"  # a plain f-string key: the macro comments name it
+    v(f"{pre}{suffix}_within_two", float(np.mean(w)),
       f"share of {'all' if fam == 'all' else fam} training settings within a factor 2 of {WHAT[name]}", "pct", 3)
     if name == "multi":
         v(f"{pre}_n_settings", len(w), f"settings (B, eps) of the {'' if fam == 'all' else fam + ' '}training arms",
