@@ -112,6 +112,16 @@ def built_tree(tmp_path_factory):
     return root, hashes
 
 
+@pytest.fixture(scope="session")
+def second_build(tmp_path_factory):
+    """A second clean build of the whole DAG in another fresh copy, ``(root, output_hashes(root))``:
+    what the byte-identity checks (test_pipeline, test_lm_pipeline) compare with ``built_tree``."""
+    require_tex()
+    root = copy_tree(tmp_path_factory.mktemp("second") / "repo")
+    snakemake(root, "--cores", "2", timeout=BUILD_TIMEOUT)
+    return root, output_hashes(root)
+
+
 def copy_built(built_tree, dest: Path) -> Path:
     """A copy of the shared built tree at ``dest`` (file times kept: nothing to do in it)."""
     shutil.copytree(built_tree[0], dest, symlinks=True)

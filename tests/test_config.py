@@ -101,6 +101,22 @@ def test_bad_config_message(case, monkeypatch):
     assert "$schema" not in msg and "'properties'" not in msg  # no schema dump
 
 
+def test_validation_leaves_out_the_iri_grammars():
+    """validate_config loads jsonschema without its optional "iri" checker (rfc3987_syntax, seconds of
+    grammar compilation on every Snakemake start), and leaves that module importable afterwards."""
+    import subprocess
+    import sys
+
+    code = ("import importlib.util, sys\n"
+            "from adameps.pipeline.config import load_yaml, validate_config\n"
+            "validate_config(load_yaml('config/config.yaml'))\n"
+            "assert 'jsonschema' in sys.modules and 'rfc3987_syntax' not in sys.modules, sorted(sys.modules)\n"
+            "if importlib.util.find_spec('rfc3987_syntax'):\n"
+            "    import rfc3987_syntax\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+
+
 @pytest.mark.parametrize("path", ["config/config.yaml", "config/test.yaml", "config/full.yaml"])
 def test_shipped_configs_pass(path, monkeypatch):
     monkeypatch.chdir(ROOT)
@@ -187,8 +203,44 @@ def test_schema_has_no_junk_keys():
             assert isinstance(node["description"], str) and node["description"].strip(), path
 
 
+# Through Snakemake, one case per stage of validate_config (every message is checked in-process
+# above; the Snakefile calls validate_config before any job, the same call for every case): the
+# finite check, the schema (a wrong type, an unknown key), a key ordering, the training
+# cross-references, the problem families and the work limits.
+END_TO_END = ["NaN", "wrong type", "unknown key", "reversed range", "budget on a missing arm",
+              "rank as large as n", "moments grid of 1e10 points"]
+
+
+def test_end_to_end_cases_cover_every_stage(monkeypatch):
+    """Together the end-to-end cases fail in every stage of validate_config."""
+    import adameps.pipeline.config as config_module
+
+    stages = ["check_finite", "validate_schema", "check_less", "check_training", "check_families", "check_limits"]
+    raised = []
+
+    def recording(name, check):
+        def wrapped(*args, **kwargs):
+            try:
+                return check(*args, **kwargs)
+            except ValueError:
+                raised.append(name)
+                raise
+        return wrapped
+
+    for name in stages:
+        monkeypatch.setattr(config_module, name, recording(name, getattr(config_module, name)))
+    monkeypatch.chdir(ROOT)
+    failed_at = {}
+    for case in END_TO_END:
+        raised.clear()
+        with pytest.raises(ConfigError):
+            config_module.validate_config(_config(BAD_CONFIGS[case][0]))
+        failed_at[case] = raised[0]
+    assert sorted(set(failed_at.values())) == sorted(stages), failed_at
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("case", sorted(BAD_CONFIGS))
+@pytest.mark.parametrize("case", END_TO_END)
 def test_bad_config_fails_before_any_job(repo_copy, case):
     text, expected = BAD_CONFIGS[case]
     (repo_copy / "bad.yaml").write_text(text)
@@ -203,7 +255,8 @@ def test_bad_config_fails_before_any_job(repo_copy, case):
     assert not (repo_copy / "paper/paper.pdf").exists()
 
 
-OVERSIZE = sorted(case for case, (_, expected) in BAD_CONFIGS.items() if any("limits." in e for e in expected))
+# A grid and a job count: the two kinds of limit `snakemake -n` must refuse before planning.
+OVERSIZE = ["moments grid of 1e10 points", "a thousand eps values"]
 
 
 @pytest.mark.slow

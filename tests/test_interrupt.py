@@ -29,8 +29,6 @@ from pathlib import Path
 
 import pytest
 
-import shutil
-
 from conftest import TEST_CONFIG, copy_built, output_hashes, snakemake
 
 pytestmark = pytest.mark.slow

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from conftest import copy_tree, require_corpus, snakemake
+from conftest import require_corpus
 
 pytestmark = pytest.mark.slow
 
@@ -21,14 +21,12 @@ def _lm_files(root):
 
 
 @pytest.fixture(scope="module")
-def builds(built_tree, tmp_path_factory):
-    """The session's clean build of the whole DAG (conftest.built_tree, read only) and a second clean
-    build of the language-model targets alone in a fresh copy: (root of the first, files of each)."""
+def builds(built_tree, second_build):
+    """The session's two clean builds of the whole DAG (conftest.built_tree and second_build, read
+    only): (root of the first, the language-model files of each)."""
     require_corpus()
     pytest.importorskip("torch")
-    b = copy_tree(tmp_path_factory.mktemp("lm2") / "repo")
-    snakemake(b, "--cores", "2", *TARGETS)
-    return built_tree[0], _lm_files(built_tree[0]), _lm_files(b)
+    return built_tree[0], _lm_files(built_tree[0]), _lm_files(second_build[0])
 
 
 def test_values_finite(builds):

@@ -1,7 +1,6 @@
 """Every notebook is a jupytext pair (.py percent + .ipynb) in sync, and it executes."""
 
 import os
-from pathlib import Path
 
 import jupytext
 import nbclient

@@ -1,12 +1,15 @@
-"""The analysis part of the DAG through a real SLURM cluster (profiles/slurm), byte-identical to
-a local run.
+"""Part of the DAG through a real SLURM cluster (profiles/slurm), byte-identical to a local build.
 
 A one-node cluster is brought up from Debian packages by tools/slurm-up.sh (installing
 slurm-wlm and munge if they are missing) and shut down by tools/slurm-down.sh afterwards, even
 on failure. That needs root and apt-get/dpkg: elsewhere the test is skipped with the reason (printed, and
 listed by pytest's -ra summary); with CI set (.ci/run sets it) every such reason is a failure.
-Every rule except `paper` (LaTeX) runs: `--omit-from paper` keeps the test independent of TeX
-and picks up analysis rules added later without editing this file.
+Through SLURM run the three theory sections whole (rules/scurves.smk, moments.smk, eta.smk: analysis,
+figures and tables, rules with their own memory and time), one training sweep (resources per arm,
+from the config) and one language-model sweep (threads from the config, torch, and the corpus
+rule before it): every kind of resource declaration there is, in about a third of the DAG's jobs.
+Every job of the whole DAG is checked to fit the cluster's node (a dry run), and the outputs are
+compared with the session's local build of the whole DAG (conftest.built_tree).
 """
 
 from __future__ import annotations
@@ -22,11 +25,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, copy_tree, output_hashes, snakemake
+from conftest import ROOT, copy_tree, dag_jobs, output_hashes, snakemake
 
 pytestmark = pytest.mark.slow
 
-ANALYSIS = ("--omit-from", "paper")
+SECTIONS = ("scurves", "moments", "eta")
 ETC_CONF = Path("/etc/slurm/slurm.conf")
 
 
@@ -115,9 +118,39 @@ def _declared(log: str) -> dict[str, dict[str, str]]:
     return out
 
 
-def test_analysis_via_slurm_matches_local(slurm_cluster, tmp_path):
+def _targets() -> list[str]:
+    """The outputs of every job of SECTIONS' rules, of the first train_sweep job and of the first lm_sweep job."""
+    rules = {m for section in SECTIONS
+             for m in re.findall(r"^rule (\w+):", (ROOT / f"rules/{section}.smk").read_text(), re.M)}
+    jobs = dag_jobs()
+    chosen = [j for j in jobs if j["rule"] in rules]
+    chosen += [next(j for j in jobs if j["rule"] == rule) for rule in ("train_sweep", "lm_sweep")]
+    return sorted({p for j in chosen for p in j["output"].split(", ")})
+
+
+def _node(scratch: Path) -> tuple[int, int]:
+    """(CPUs, RealMemory in MB) of the test cluster's one node, from the slurm.conf tools/slurm-up.sh wrote."""
+    conf = (scratch / "etc/slurm.conf").read_text()
+    node = re.search(r"^NodeName=.*\bCPUs=(\d+) RealMemory=(\d+)", conf, re.M)
+    return int(node.group(1)), int(node.group(2))
+
+
+def test_every_job_fits_the_node(slurm_cluster):
+    """Every job of the whole DAG (not only those run below) asks for no more CPUs and memory than the
+    node has: sbatch would refuse it, and the run would stop there."""
+    cpus, mem = _node(slurm_cluster)
+    jobs = [j for j in dag_jobs() if j["rule"] != "all"]
+    asked = {f"{j['rule']} {j.get('wildcards', '')}": (int(j.get("threads", 1)),
+                                                       int(re.search(r"\bmem_mb=(\d+)", j["resources"]).group(1)))
+             for j in jobs}
+    too_big = {job: a for job, a in asked.items() if a[0] > cpus or a[1] > mem}
+    assert len(asked) > 50 and not too_big, (cpus, mem, too_big)
+
+
+def test_jobs_via_slurm_match_local(slurm_cluster, built_tree, tmp_path):
     via_slurm = copy_tree(tmp_path / "slurm" / "repo")
-    proc = snakemake(via_slurm, "--workflow-profile", "profiles/slurm", *ANALYSIS, timeout=1800)
+    targets = _targets()
+    proc = snakemake(via_slurm, "--workflow-profile", "profiles/slurm", *targets, timeout=1800)
     log = proc.stdout + proc.stderr
 
     # Every job that ran was a SLURM job: one submission line per job, a SLURM log per job in
@@ -125,7 +158,8 @@ def test_analysis_via_slurm_matches_local(slurm_cluster, tmp_path):
     # id, with the CPUs (threads), memory (mem_mb) and time limit (runtime) its rule declares.
     ran = re.findall(r"^rule (\w+):", log, re.M)
     submitted = re.findall(r"Job (\d+) has been submitted with SLURM jobid (\d+) \(log: (\S+?)\)", log)
-    assert ran and "paper" not in ran, log
+    assert {"eta_sweep", "fig_eta", "train_sweep", "lm_corpus", "lm_sweep"} <= set(ran), log
+    assert "paper" not in ran and "train_summary" not in ran, log
     assert len(submitted) == len(ran), log
     run_id = re.search(r"SLURM run ID: (\S+)", log).group(1)
     queue, declared = _squeue(slurm_cluster), _declared(log)
@@ -142,12 +176,8 @@ def test_analysis_via_slurm_matches_local(slurm_cluster, tmp_path):
                      for _, _, p in submitted]
     assert sorted(rules_of_logs) == sorted(ran)
 
-    # Byte-identical to the same targets built locally.
-    local = copy_tree(tmp_path / "local" / "repo")
-    local_log = snakemake(local, "--cores", "2", *ANALYSIS)
-    assert "SLURM" not in local_log.stdout + local_log.stderr
-    a, b = output_hashes(via_slurm), output_hashes(local)
-    assert a.keys() == b.keys() and "results/scurves.json" in a and "figures/scurves.pdf" in a, (a, b)
-    assert "paper/paper.pdf" not in a
+    # Byte-identical to the same files of the session's local build of the whole DAG.
+    a, b = output_hashes(via_slurm), built_tree[1]
+    assert set(targets) <= a.keys() <= b.keys() and "figures/scurves.pdf" in a, (targets, a.keys())
     differ = [k for k in a if a[k] != b[k]]
     assert not differ, f"outputs differ between the SLURM and the local run: {differ}"

@@ -27,9 +27,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import brentq, minimize_scalar
 
-from adameps.hessian import Hessian, as_hessian
+from adameps.hessian import as_hessian
 from adameps.moments import check_method, moments
-from adameps.update_maps import KINDS, check_kind, update_map
+from adameps.update_maps import check_kind, update_map
 from adameps.problems import validate_g_sigma
 
 __all__ = [

@@ -199,6 +199,27 @@ class Values(dict):
             raise ValueError(f"results value {key!r} set twice")
         self[key] = value(v, description, fmt, self.digits if digits is None else digits)
 
+    def add_interval(self, key: str, v, lo, hi, description: str, fmt: str = "sig", digits: int | None = None,
+                     interval: str = "95% bootstrap interval over replicates") -> None:
+        """Add an estimate ``key`` with the ends ``<key>_lo``, ``<key>_hi`` of its interval.
+
+        All three print with the same digits: ``digits``, or up to three more where fewer would print
+        two different ends as the same text (a range ``[2.3, 2.3]`` states less than the numbers know).
+        """
+        d = self.digits if digits is None else digits
+        if fmt != "int" and lo < hi:
+            from adameps.pipeline.numbers import format_number  # the macros' own formatter
+
+            while d < (self.digits if digits is None else digits) + 3 and \
+                    format_number(float(lo), fmt, d) == format_number(float(hi), fmt, d):
+                d += 1
+        self.add(key, v, description, fmt, d)
+        self.add(key + "_lo", lo, f"{description}: lower end of the {interval}", fmt, d)
+        self.add(key + "_hi", hi, f"{description}: upper end of the {interval}", fmt, d)
+        if self[key]["key_code"]:  # the call's key with the suffix added here, e.g. f"{k}_ratio" + "_lo"
+            for end in ("_lo", "_hi"):
+                self[key + end]["key_code"] = self[key]["key_code"] + f' + "{end}"'
+
     def add_grid_max(self, key: str, v, on_edge: bool, description: str, fmt: str = "sig",
                      digits: int | None = None) -> None:
         """Add a maximum taken over a grid, with ``<key>_on_edge`` (1 if it lies on the grid's edge).

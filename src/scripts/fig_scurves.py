@@ -3,7 +3,6 @@
 import _common
 
 import matplotlib.pyplot as plt
-import numpy as np
 
 from adameps import plotting, scurves
 

@@ -161,9 +161,7 @@ def add3(key, desc, **kw):
         log.info("%s undefined (no finite prediction): not written", key)
         return
     a, b = (a if np.isfinite(a) else e), (b if np.isfinite(b) else e)
-    v.add(f"{key}", e, desc, **kw)
-    v.add(f"{key}_lo", a, f"{desc}: lower end of the 95% bootstrap interval over replicates", **kw)
-    v.add(f"{key}_hi", b, f"{desc}: upper end of the 95% bootstrap interval over replicates", **kw)
+    v.add_interval(f"{key}", e, a, b, desc, **kw)
 
 
 for t in theories:
@@ -178,9 +176,8 @@ for t in theories:
         e, a, b = res[f"{t}_eps_log_ratio_{key}"]
         if not np.isfinite(e):
             continue
-        v.add(f"{t}_eps_ratio_{key}", math.exp(e), f"{label[t]}: eta*(eps=1e{l10s[-1]}) / eta*(eps=1e{l10s[0]}) at the {where} B", digits=2)
-        v.add(f"{t}_eps_ratio_{key}_lo", math.exp(a), "its 95% bootstrap interval: lower end", digits=2)
-        v.add(f"{t}_eps_ratio_{key}_hi", math.exp(b), "its 95% bootstrap interval: upper end", digits=2)
+        v.add_interval(f"{t}_eps_ratio_{key}", math.exp(e), math.exp(a), math.exp(b),
+                       f"{label[t]}: eta*(eps=1e{l10s[-1]}) / eta*(eps=1e{l10s[0]}) at the {where} B", digits=2)
 for l10 in l10s:
     add3(f"meas_e{abs(l10)}_alpha", f"tuned eta*, eps=1e{l10}: fitted exponent of eta* ~ B^alpha (least squares)", digits=2)
 meas_all = np.array([measured_log_eta(grids[j], losses[j]) for j in range(E)])

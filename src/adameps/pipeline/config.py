@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -154,7 +155,21 @@ def _key(path) -> str:
 
 
 def _validator(schema):
-    from jsonschema import Draft202012Validator, validators
+    # jsonschema imports its optional "iri" format checker, rfc3987_syntax (installed here through
+    # jupyterlab -> jupyter-events -> jsonschema[format-nongpl]), which compiles 38 grammars on
+    # import: 4 of the 9 s of every `snakemake -n` on 2 cores, and of every SLURM job step
+    # (python-jsonschema/jsonschema#1428). The schema uses no "format", so the checker is never
+    # wanted here: where jsonschema is not loaded yet, it loads without it (an import of a module
+    # set to None in sys.modules raises ImportError, which jsonschema takes as "not installed";
+    # the entry is taken out again, so a later import of rfc3987_syntax itself still works).
+    blocked = "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules
+    if blocked:
+        sys.modules["rfc3987_syntax"] = None
+    try:
+        from jsonschema import Draft202012Validator, validators
+    finally:
+        if blocked:
+            del sys.modules["rfc3987_syntax"]
 
     # JSON Schema counts 1201.0 as an integer; a config's integers are counts and sizes, so
     # only a written integer is one (bool is not: true is no count either).
