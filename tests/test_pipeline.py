@@ -65,7 +65,8 @@ def test_pdf_and_macros(built):
             # The comment names the line that set the value and the key as written there (grep finds it).
             file, line = entry["source"].rsplit(":", 1)
             assert file == doc["script"]
-            head = entry["key_code"].split(' + "_on_edge"')[0]  # Values.add_grid_max adds the suffix
+            # Values.add_grid_max and add_interval add a suffix to the key as the call writes it
+            head = re.sub(r' \+ "_(on_edge|lo|hi)"$', "", entry["key_code"])
             assert head in (built / file).read_text().splitlines()[int(line) - 1], entry
             assert key_code_matches(entry["key_code"], key), (key, entry["key_code"])
             assert f"script {entry['source']}, key {entry['key_code']}, {path.relative_to(built)}" in macros

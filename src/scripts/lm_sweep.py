@@ -19,15 +19,10 @@ import numpy as np
 from adameps import lm
 from adameps.lr_fit import bracket_and_refine
 
-log = _common.setup(snakemake)
-c = snakemake.params.lm
+L = _lm.load(snakemake)
+log, c, cfg, train_tok, val_tok, inits, datas, n_rep = L.log, L.c, L.cfg, L.train, L.val, L.inits, L.datas, L.R
 sw = snakemake.params.sweep
 eps = 10.0 ** sw["log10_eps"]
-_lm.setup_torch(c)
-train_tok, val_tok, vocab = _lm.load_corpus(snakemake.input.corpus, c["corpus"]["val_fraction"])
-cfg = _lm.model_config(c, vocab)
-inits, datas = _lm.replicate_seeds(c["replicates"])
-n_rep = len(inits)
 cpu0 = _lm.cpu_seconds()
 rows = []
 centre = float(sw["lr_centre"])
@@ -41,9 +36,7 @@ for i, B in enumerate(sorted(sw["B"])):
     def train(lrs, B=B):
         lrs = np.asarray(lrs, dtype=float)
         out = lm.train_runs(cfg, train_tok, val_tok, lr=np.repeat(lrs, n_rep), eps=[eps] * (lrs.size * n_rep),
-                            init_seed=inits * lrs.size, data_seed=datas * lrs.size, batch_size=B,
-                            token_budget=c["token_budget"], warmup_frac=c["warmup_frac"], beta1=c["beta1"],
-                            beta2=c["beta2"], n_val_seq=c["n_val_seq"], device=c["device"])
+                            init_seed=inits * lrs.size, data_seed=datas * lrs.size, batch_size=B, **L.train_kw)
         tokens_trained[0] += out["steps"] * B * cfg.ctx * lrs.size * n_rep
         log.info("eps=%g B=%d lrs=%s -> mean val loss %s", eps, B, np.array2string(lrs, precision=3),
                  np.array2string(out["val_loss"].reshape(lrs.size, n_rep).mean(1), precision=4))
