@@ -1,8 +1,13 @@
-"""The two install routes agree: pyproject's loose ranges, the exact lock, and the conda files."""
+"""The two install routes agree: pyproject's loose ranges, the exact lock, and the conda files; the
+system set-up scripts (tools/ensure-*.sh) name what to install where they cannot install it."""
 
 import importlib.util
+import os
 import re
+import subprocess
 import tomllib
+
+import pytest
 
 from conftest import ROOT
 
@@ -67,3 +72,22 @@ def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci/run").read_text()
     assert "make test" in readme and "make paper" in readme
     assert re.search(r"^\s*make test\b", ci, re.M)
+
+
+@pytest.mark.parametrize("script, shim, needle", [
+    ("ensure-corpus.sh", None, "apt-get install -y --no-install-recommends bible-kjv bible-kjv-text"),
+    ("ensure-tex.sh", "kpsewhich", "apt-get install -y --no-install-recommends latexmk texlive-latex-base"),
+])
+def test_ensure_scripts_name_the_install_command(tmp_path, script, shim, needle):
+    """Not root (a shim `id` says uid 1000) and something missing (no corpus file there; a `kpsewhich`
+    that finds nothing): the script installs nothing, names what is missing and the command, and fails."""
+    (tmp_path / "id").write_text("#!/bin/sh\necho 1000\n")
+    if shim:
+        (tmp_path / shim).write_text("#!/bin/sh\nexit 1\n")
+    for p in tmp_path.iterdir():
+        p.chmod(0o755)
+    env = {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}"}
+    proc = subprocess.run([str(ROOT / "tools" / script), str(tmp_path / "none")], capture_output=True, text=True,
+                          env=env, timeout=60)
+    assert proc.returncode == 1, proc.stderr
+    assert "missing" in proc.stderr and "run as root:" in proc.stderr and needle in proc.stderr, proc.stderr

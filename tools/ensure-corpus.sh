@@ -15,20 +15,6 @@ missing() {
     || { echo "a readable corpus (bible -p $DATA_DIR Gen1:1 fails)"; return; }
 }
 
-what=$(missing)
-[ -z "$what" ] && exit 0
-
-echo "ensure-corpus: missing $what; the language model trains on it." >&2
-if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-  echo "ensure-corpus: installing from Debian packages: $PACKAGES" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q >&2
-  # shellcheck disable=SC2086
-  apt-get install -y -q --no-install-recommends $PACKAGES >&2
-  what=$(missing)
-  [ -z "$what" ] && exit 0
-  echo "ensure-corpus: still missing $what after installing" >&2
-  exit 1
-fi
-echo "ensure-corpus: run as root:  apt-get update && apt-get install -y --no-install-recommends $PACKAGES" >&2
-exit 1
+# shellcheck source=tools/apt-ensure.sh
+. "$(dirname "$0")/apt-ensure.sh"
+apt_ensure ensure-corpus "the language model trains on it." "$PACKAGES"

@@ -14,21 +14,7 @@ missing() {
   for f in $TEXFILES; do [ -n "$(kpsewhich "$f" 2>/dev/null)" ] || { echo "TeX file $f"; return; }; done
 }
 
-what=$(missing)
-[ -z "$what" ] && exit 0
-
-echo "ensure-tex: missing $what; the paper needs TeX Live and latexmk." >&2
-if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-  echo "ensure-tex: installing from Debian packages: $PACKAGES" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q >&2
-  # shellcheck disable=SC2086
-  apt-get install -y -q --no-install-recommends $PACKAGES >&2
-  what=$(missing)
-  [ -z "$what" ] && exit 0
-  echo "ensure-tex: still missing $what after installing" >&2
-  exit 1
-fi
-echo "ensure-tex: run as root:  apt-get update && apt-get install -y --no-install-recommends $PACKAGES" >&2
-echo "ensure-tex: (other systems: a TeX Live with latexmk, lmodern, natbib, hyperref, booktabs; and poppler's pdftoppm)" >&2
-exit 1
+# shellcheck source=tools/apt-ensure.sh
+. "$(dirname "$0")/apt-ensure.sh"
+apt_ensure ensure-tex "the paper needs TeX Live and latexmk." "$PACKAGES" \
+  "other systems: a TeX Live with latexmk, lmodern, natbib, hyperref, booktabs; and poppler's pdftoppm"
