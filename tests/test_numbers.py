@@ -53,3 +53,24 @@ def test_macro_name():
     for bad in ("2m", "Max", "a__b", "_a", "a_", "", "a-b", "m1.5"):
         with pytest.raises(ValueError, match="key"):
             macro_name("scurves", bad)
+
+
+@pytest.mark.parametrize("fmt, digits", [("sci", 1), ("sig", 3), ("pct", 2), ("int", 3)])
+def test_grid_edge_mark_compiles_after_every_format(tmp_path, fmt, digits):
+    r"""A macro body ``format_number(...)\gridedge`` (a maximum on the edge of its grid) compiles with
+    paper.tex's own ``\gridedge`` in text and in math, also after a power of ten (``10^{-3}`` then the
+    mark's superscript: a double superscript unless the mark has a base of its own)."""
+    import re
+    import shutil
+    import subprocess
+
+    from conftest import ROOT, require_tex
+
+    require_tex()
+    define = re.search(r"^\\newcommand\{\\gridedge\}.*$", (ROOT / "paper/paper.tex").read_text(), re.M).group(0)
+    body = format_number(1e-3 if fmt != "int" else 1000, fmt, digits) + r"\gridedge"
+    (tmp_path / "t.tex").write_text("\\documentclass{article}\n" + define + "\n\\newcommand{\\V}{" + body + "}\n"
+                                    "\\begin{document}at most \\V{} and $x = \\V$.\\end{document}\n")
+    proc = subprocess.run([shutil.which("pdflatex"), "-interaction=nonstopmode", "-halt-on-error", "t.tex"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-2000:]
