@@ -76,7 +76,7 @@ for j, e in enumerate(eps):
     y = np.exp(log_eta[j])
     for a in (ax, ax2):
         a.errorbar(B, y, yerr=[y - np.exp(log_eta[j] - s), np.exp(log_eta[j] + s) - y], fmt="o", color=col, ms=3,
-                   mfc=None, capsize=2, label=rf"$\epsilon=10^{{{int(round(np.log10(e)))}}}$")
+                   mfc=None, capsize=2, label=rf"$\epsilon=10^{{{int(round(np.log10(e)))}}}$" if a is ax else None)
         a.plot(B[~ok[j]], y[~ok[j]], "o", mfc="white", color=col, ms=3)
     ax.plot(B, np.exp(L["baseline_pred"][j, rules.index("sqrt")]), color=col, lw=0.8, ls="--")
     for key, ls, lw in (("onestep", ":", 1.0), ("convex", "-.", 0.9), ("multistep", "-", 0.6)):
@@ -93,7 +93,9 @@ for a in (ax, ax2):
     a.set_xlabel("batch size $B$ (sequences)")
 ax.set_ylabel(r"tuned $\eta^*$")
 ax.legend(fontsize=5)
-ax2.legend(fontsize=5, ncol=2)
+# The colours (eps) are in the left panel's legend; the right one's names the line styles, outside the
+# data (the predictions span four decades, so no corner of the panel is free).
+ax2.legend(fontsize=5, loc="center left", bbox_to_anchor=(1.02, 0.5))
 _common.save_figure(fig, out.eta_pdf, out.eta_png)
 plt.close(fig)
 
