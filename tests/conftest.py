@@ -99,13 +99,10 @@ def output_hashes(root: Path) -> dict[str, str]:
 BUILD_TIMEOUT = 3600  # hang guard of a whole test-config build (74 jobs: ~6 CPU-minutes on one core)
 
 
-@pytest.fixture(scope="session")
-def built_tree(tmp_path_factory):
-    """One clean build of the whole DAG (test config) in a fresh copy of the tree, shared by every
-    module that needs a built tree: ``(root, output_hashes(root))``. Never modify ``root``: copy it
-    with :func:`copy_built` (times kept, so Snakemake sees it as built)."""
+def _clean_build(tmp_path_factory, name: str) -> tuple[Path, dict[str, str]]:
+    """A clean build of the whole DAG (test config) in a fresh copy of the tree: ``(root, output_hashes(root))``."""
     require_tex()
-    root = copy_tree(tmp_path_factory.mktemp("built") / "repo")
+    root = copy_tree(tmp_path_factory.mktemp(name) / "repo")
     snakemake(root, "--cores", "2", timeout=BUILD_TIMEOUT)
     hashes = output_hashes(root)
     assert "paper/paper.pdf" in hashes
@@ -113,13 +110,18 @@ def built_tree(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def built_tree(tmp_path_factory):
+    """One clean build of the whole DAG (test config), shared by every module that needs a built
+    tree: ``(root, output_hashes(root))``. Never modify ``root``: copy it with :func:`copy_built`
+    (times kept, so Snakemake sees it as built)."""
+    return _clean_build(tmp_path_factory, "built")
+
+
+@pytest.fixture(scope="session")
 def second_build(tmp_path_factory):
     """A second clean build of the whole DAG in another fresh copy, ``(root, output_hashes(root))``:
     what the byte-identity checks (test_pipeline, test_lm_pipeline) compare with ``built_tree``."""
-    require_tex()
-    root = copy_tree(tmp_path_factory.mktemp("second") / "repo")
-    snakemake(root, "--cores", "2", timeout=BUILD_TIMEOUT)
-    return root, output_hashes(root)
+    return _clean_build(tmp_path_factory, "second")
 
 
 def copy_built(built_tree, dest: Path) -> Path:

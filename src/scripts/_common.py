@@ -206,12 +206,11 @@ class Values(dict):
         All three print with the same digits: ``digits``, or up to three more where fewer would print
         two different ends as the same text (a range ``[2.3, 2.3]`` states less than the numbers know).
         """
-        d = self.digits if digits is None else digits
+        d = base = self.digits if digits is None else digits
         if fmt != "int" and lo < hi:
             from adameps.pipeline.numbers import format_number  # the macros' own formatter
 
-            while d < (self.digits if digits is None else digits) + 3 and \
-                    format_number(float(lo), fmt, d) == format_number(float(hi), fmt, d):
+            while d < base + 3 and format_number(float(lo), fmt, d) == format_number(float(hi), fmt, d):
                 d += 1
         self.add(key, v, description, fmt, d)
         self.add(key + "_lo", lo, f"{description}: lower end of the {interval}", fmt, d)
