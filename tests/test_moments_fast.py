@@ -100,10 +100,11 @@ def test_fast_table_region_matches_exact(kind):
 
 
 def test_table_build_is_deterministic():
-    first = {k: MF._table2d(k)[2].copy() for k in ("softsign", "adam")}
-    MF._T2.clear()
+    first = {k: MF._table2d(k)[0].copy() for k in ("softsign", "adam")}
+    for k in first:
+        del MF._T2[k]
     for k, rows in first.items():
-        assert np.array_equal(MF._table2d(k)[2], rows)
+        assert np.array_equal(MF._table2d(k)[0], rows)
 
 
 def test_fast_softsign_worst_case_is_near_the_b_switch():
@@ -137,12 +138,24 @@ def test_finite_part_table_against_its_definition_and_mpmath():
 
     a = np.linspace(1e-3, 12.0, 2001)
     # the interpolation errors the error budget of adameps.moments_fast relies on (measured
-    # 1.3e-10, 5.7e-7, 3.6e-12, 2.3e-7, 1.2e-11, 6.8e-8)
-    budget = dict(Phi0=4e-10, Phi1=2e-5, G0=2e-11, G1=1e-6, E0=2e-10, E1=1e-5)
+    # 1.3e-10, 5.7e-7, 3.6e-12, 2.3e-7, 1.2e-11, 6.8e-8; H1 and H3: 3.6e-11, 1.7e-7)
+    budget = dict(Phi0=4e-10, Phi1=2e-5, G0=2e-11, G1=1e-6, E0=2e-10, E1=1e-5, H1=1e-10, H3=1e-6)
+    assert set(budget) == set(MF._SPECS) == set(MF.TABLE_NAMES)
     for name, (p, even, _, over_a) in MF._SPECS.items():
-        ref = MF._finite_part(a, p, even)
+        ref = MF._hilbert_derivative(a, even) if p is None else MF._finite_part(a, p, even)
         (tab,) = MF._tabulated((name,), a)
         assert np.abs(tab - (ref / a if over_a else ref)).max() <= budget[name], name
+    # H1 and H3 against their definition, the first and third derivatives of
+    # H(a) = sqrt2 F(a/sqrt2) = sqrt(pi/2) exp(-a^2/2) erfi(a/sqrt2), by mpmath
+    with mp.workdps(30):
+        def H(x):
+            return mp.sqrt(mp.pi / 2) * mp.exp(-x * x / 2) * mp.erfi(x / mp.sqrt(2))
+
+        for av in (0.4, 3.0, 9.0):
+            for third in (False, True):
+                ref = float(mp.diff(H, av, 3 if third else 1))
+                got = MF._hilbert_derivative(np.array([av]), third)[0]
+                assert abs(got - ref) <= 1e-13 * max(1.0, abs(ref)), (av, third)
     # an independent evaluation of Phi_0 = FP int_0^inf f(y)/y^2 dy by mpmath quadrature on
     # [d, inf), d = 1e-3, and the Taylor terms f_1 d^2/2 + f_2 d^4/4 on [0, d] (where f - f0 y
     # cancels to f_1 y^3; the next term is below 1e-19)
@@ -214,3 +227,37 @@ def test_eta_star_fast_vs_exact_dense():
         ex = ol.eta_star(g, H, sigma, eps, B)
         fa = ol.eta_star(g, H, sigma, eps, B, method="fast")
         assert np.max(np.abs(fa / ex - 1)) <= 1e-9
+
+
+@pytest.mark.parametrize("kind", FAST_KINDS)
+def test_diagonal_terms_blocks_rest_points_and_per_b_eps(kind, monkeypatch):
+    """The compiled diagonal pass (adameps.moments_fast.diagonal_terms) against the moments path
+    (one_step_terms with a dense diag H, which does not use it): across coordinate blocks, with
+    points beyond the compiled range (b > T2_B_MAX, b = 0, |a| > 12) left to the exact
+    algorithms, with one eps per batch size and read-only inputs."""
+    from adameps.hessian import Hessian
+
+    g, h, sigma = _problem(700, seed=3)
+    g[:5] = 0.0  # a = 0
+    g[5:10] = 50.0 * sigma[5:10]  # |a| > 12 at every B
+    B = np.geomspace(1.0, 4096.0, 9)
+    eps = np.array([0.0, 1e-8, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1.0, 10.0])  # b = 0 up to b >> T2_B_MAX
+    monkeypatch.setattr(MF, "_DIAG_BLOCK", 256)  # three blocks, the last partial
+    S, D = MF.diagonal_terms(kind, g, Hessian.diagonal(h).diag, sigma, eps, B)
+    S0, D0 = _terms_per_eps(g, h, sigma, eps, B, kind)
+    assert np.max(np.abs(S / S0 - 1)) <= 2 * MF.FAST_RTOL and np.max(np.abs(D / D0 - 1)) <= 2 * MF.FAST_RTOL
+    a = np.abs(g)[:, None] * np.sqrt(B) / sigma[:, None]
+    b = eps * np.sqrt(B) / sigma[:, None]
+    code = MF.KIND_CODES[kind]
+    from adameps import _fast_kernels as K
+
+    ok = np.vectorize(lambda x, y: K.in_range(code, x, y))(a, b)
+    if kind != "sign":  # the exact algorithms really take part
+        assert 0 < (~ok).sum() < ok.size
+
+
+def _terms_per_eps(g, h, sigma, eps, B, kind):
+    S0, D0 = np.empty(B.size), np.empty(B.size)
+    for j in range(B.size):
+        S0[j], D0[j] = ol.one_step_terms(g, np.diag(h), sigma, eps[j], B[j], kind=kind)
+    return S0, D0

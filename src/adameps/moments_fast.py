@@ -92,12 +92,24 @@ Above the series' switch and up to ``T2_B_MAX`` (softsign 128, adam 1000), for
 analytic in :math:`u` in the strip :math:`|\operatorname{Im} u| < \pi/2` (softsign's branch points
 :math:`b = \pm ix`; adam :math:`\pi`) and entire in :math:`a`, so the coefficients decay
 geometrically.  Above ``T2_B_MAX`` and for :math:`|a| > 12`: the exact
-algorithms.  Cost: one ``np.take`` per coefficient (81) per point, about 4.5 ns each.
+algorithms.
 Clip has no table: the same construction (degrees 8, 8, up to :math:`b = 1.5`; it has
 Gaussian-width structure at :math:`a \approx b`, narrow in :math:`u` for large :math:`b`) measured
-slower than clip's exact algorithms (360 vs 243 ns per point on :math:`0.02 < b \le 0.5`), so clip
-uses the exact module's Taylor series directly (without its masks), with 10 and 11 terms instead of
+slower than clip's exact algorithms in numpy (360 vs 243 ns per point on :math:`0.02 < b \le 0.5`),
+so clip uses the exact module's Taylor series, with 10 and 11 terms instead of
 16 and 17, for :math:`0.02 < b \le 1/2` (``CLIP_TAYLOR_B_MAX``) and the exact algorithms above.
+
+Evaluation
+----------
+The series, the tables and their dispatch are evaluated one point at a time in compiled code
+(numba, :mod:`adameps._fast_kernels`; compiled on first use, about 3 s per kind, and cached on
+disk), the tables built here in numpy and passed in.  For a diagonal :math:`H`,
+:func:`diagonal_terms` sums the one-step terms over coordinates and batch sizes in the same pass,
+with no temporary arrays; points outside the compiled range go to the exact algorithms
+afterwards.  The derivatives :math:`H'` and :math:`H^{(3)}` are tabulated like the finite parts
+(from scipy's Dawson integral), so the compiled code calls only ``erf``, ``exp`` and ``log``.
+Measured (``benchmarks/bench_eta_scale.py``, one core): :math:`\eta^*(B)` at 40 batch sizes for
+:math:`10^6` coordinates in 0.5 s (sign) to 3.3 s.
 
 Accuracy (measured, ``tests/test_moments_fast.py``): on dense grids straddling every switch
 (:math:`b = 0.02`, adam :math:`b = 0.004`, :math:`b =` ``T2_B_MAX``, :math:`|a| = 12`) and on
@@ -118,34 +130,32 @@ from scipy.special import dawsn, erf
 
 __all__ = ["FAST_RTOL", "FAST_B_MAX", "FAST_B_MAX_ADAM", "FAST_A_MAX", "fast_core", "softsign_small_b",
            "adam_small_b", "clip_small_b", "table_moderate_b", "T2_B_MAX", "T2_DEGREE",
-           "CLIP_TAYLOR_B_MAX"]
+           "CLIP_TAYLOR_B_MAX", "diagonal_terms", "TABLE_NAMES"]
 
 #: Stated bound on the relative error of every fast moment against the exact one.
 FAST_RTOL = 1e-10
-#: Largest b at which the small-b series are used (softsign and clip); above: exact.
-FAST_B_MAX = 0.02
-#: Largest b of clip's 10- and 11-term Taylor series (the exact module's switch); above: exact.
-CLIP_TAYLOR_B_MAX = 0.5
-#: Largest b of adam's series (its remainder is O(b^5 log b)); above: exact.
-FAST_B_MAX_ADAM = 0.004
-#: Largest |a| of the softsign and adam series' tables; above: exact.
-FAST_A_MAX = 12.0
+# The switches (FAST_B_MAX: softsign and clip series; CLIP_TAYLOR_B_MAX: clip's 10- and 11-term
+# series, above it exact; FAST_B_MAX_ADAM: adam's series, remainder O(b^5 log b); FAST_A_MAX: the
+# |a| range of the softsign and adam tables) are compile-time constants of the kernels.
+from adameps._fast_kernels import (CLIP_TAYLOR_B_MAX, FAST_A_MAX, FAST_B_MAX,  # noqa: E402
+                                   FAST_B_MAX_ADAM, KIND_CODES)
+from adameps import _fast_kernels as _k  # noqa: E402
 
 _SQRT2 = math.sqrt(2.0)
 _SQRT2PI = math.sqrt(2.0 * math.pi)
-_L2 = math.log(2.0)
-_C1, _K1 = 0.25, (2.0 * _L2 - 1.0) / 4.0
-_C2 = -3.0 / 16.0
-_K2 = _C2 * (2.0 * _L2 - 7.0 / 6.0)
 
-# --------------------------------------------------------------------------- Phi table
-_CELL = 0.5
-_NCELL = int(FAST_A_MAX / _CELL)
-# Tabulated finite parts: name -> (p, even, degree, divided by a).  Degrees from the error budget
+# --------------------------------------------------------------------------- 1-D tables in a
+_CELL = _k.CELL
+_NCELL = _k.NCELL
+assert _NCELL * _CELL == FAST_A_MAX
+# Tabulated functions of a: name -> (p, even, degree, divided by a); p = None for the Hilbert
+# transform's derivatives H1 = H'(a) = 1 - 2uF(u) and H3 = H'''(a) = 2u^2 - 2 + (6u - 4u^3)F(u),
+# u = a/sqrt2 (from scipy's Dawson integral F; ``even`` picks H3).  Degrees from the error budget
 # (relative change of m1 or m2 below 1e-12 with |a| <= 12, m1/a >= 1/12 there): e.g. Phi_0 enters
 # softsign m1 times b^2 <= 4e-4, so its table error may be 4e-10 (degree 7 gives 1.3e-10), and
-# Phi_1 enters times b^4 <= 1.6e-7 (degree 4: 1.1e-5 -> 2e-12).  Interpolation errors are measured
-# against _finite_part in tests/test_moments_fast.py.
+# Phi_1 enters times b^4 <= 1.6e-7 (degree 4: 1.1e-5 -> 2e-12); H1 enters 1 - m2 times
+# b^2 <= 4e-4 (degree 8: 3.6e-11) and H3 times b^4/6 <= 2.7e-8 (degree 6: 1.7e-7).
+# Interpolation errors are measured in tests/test_moments_fast.py.
 _SPECS = {
     "Phi0": (2, False, 7, True),  # softsign, adam
     "Phi1": (4, False, 4, True),
@@ -153,7 +163,13 @@ _SPECS = {
     "G1": (3, False, 5, True),
     "E0": (1, True, 8, False),  # adam m2: b^1 and b^3
     "E1": (3, True, 5, False),
+    "H1": (None, False, 8, False),  # softsign and adam m2
+    "H3": (None, True, 6, False),
 }
+#: The 1-D tables in the order the kernels take them (adameps._fast_kernels.PHI0, ...).
+TABLE_NAMES = ("Phi0", "Phi1", "G0", "G1", "E0", "E1", "H1", "H3")
+assert tuple(_SPECS[n][2] for n in TABLE_NAMES) == _k.DEGREES
+assert _k.OFFSETS == tuple(np.cumsum((0,) + _k.DEGREES[:-1]) + np.arange(len(TABLE_NAMES)))
 _TABLES = {}  # name -> (deg+1, ncell) monomial coefficients in t in [-1, 1], one row per power
 
 
@@ -192,6 +208,22 @@ def _finite_part(a, p, even=False):
     return head + (wy / y**p) @ h
 
 
+def _hilbert_derivative(a, third=False):
+    r"""The derivative :math:`H'(a)` (or the third, for ``third``) of :math:`H(a) = \sqrt2 F(a/\sqrt2)` (module docstring)."""
+    u = np.asarray(a, float) * (1.0 / _SQRT2)
+    F = dawsn(u)
+    if third:
+        return 2.0 * u * u - 2.0 + (6.0 * u - 4.0 * u * u * u) * F
+    return 1.0 - 2.0 * u * F
+
+
+def _table_values(name, a):
+    """The exact values of table ``name`` at ``a > 0`` (divided by a where the spec says)."""
+    p, even, _, over_a = _SPECS[name]
+    vals = _hilbert_derivative(a, even) if p is None else _finite_part(a, p, even)
+    return vals / a if over_a else vals
+
+
 def _phi_finite_parts(a):
     r"""``(Phi_0(a), Phi_1(a))``: :math:`\operatorname{FP}\int_0^\infty f(y) y^{-2m} dy`, m = 1, 2."""
     return _finite_part(a, 2), _finite_part(a, 4)
@@ -199,35 +231,31 @@ def _phi_finite_parts(a):
 
 def _table(name):
     if name not in _TABLES:
-        p, even, deg, over_a = _SPECS[name]
+        deg = _SPECS[name][2]
         lo = np.arange(_NCELL) * _CELL
         t = np.cos(np.pi * (np.arange(deg + 1) + 0.5) / (deg + 1))  # Chebyshev points, first kind
         a = (lo[:, None] + (t + 1.0) * (_CELL / 2)).ravel()
-        vals = _finite_part(a, p, even)
-        vals = (vals / a if over_a else vals).reshape(_NCELL, deg + 1)
+        vals = _table_values(name, a).reshape(_NCELL, deg + 1)
         tab = np.array([_cheb.cheb2poly(_cheb.chebfit(t, vals[i], deg)) for i in range(_NCELL)])
         _TABLES[name] = np.ascontiguousarray(tab.T)
     return _TABLES[name]
 
 
+_ALL_TABLES = []
+
+
+def _tables():
+    """The 1-D tables as the kernels take them: one row per cell, the monomial coefficients of
+    each table of :data:`TABLE_NAMES` in turn (columns ``_fast_kernels.OFFSETS``)."""
+    if not _ALL_TABLES:
+        _ALL_TABLES.append(np.ascontiguousarray(np.concatenate([_table(n).T for n in TABLE_NAMES], axis=1)))
+    return _ALL_TABLES[0]
+
+
 def _tabulated(names, a):
-    """The tabulated finite parts ``names`` at ``0 <= a <= FAST_A_MAX`` (divided by a where the spec says)."""
-    x = a * (1.0 / _CELL)
-    cell = np.minimum(x.astype(np.intp), _NCELL - 1)
-    t = x - cell
-    t *= 2.0
-    t -= 1.0
-    c = np.empty_like(a)
-    out = []
-    for name in names:
-        tab = _table(name)
-        deg = tab.shape[0] - 1
-        r = np.take(tab[deg], cell)
-        for j in range(deg - 1, -1, -1):
-            r *= t
-            r += np.take(tab[j], cell, out=c)
-        out.append(r)
-    return out
+    """The tabulated functions ``names`` at ``0 <= a <= FAST_A_MAX`` (divided by a where the spec says)."""
+    a = np.ascontiguousarray(a, float)
+    return [_k.tabulated_points(a.ravel(), _tables(), TABLE_NAMES.index(n)).reshape(a.shape) for n in names]
 
 
 def _phi_over_a(a):
@@ -236,6 +264,13 @@ def _phi_over_a(a):
 
 
 # --------------------------------------------------------------------------- series
+
+
+def _series(op, a, b, nterms=(0, 0)):
+    a, b = np.broadcast_arrays(np.asarray(a, float), np.asarray(b, float))
+    m1, m2 = _k.series_points(op, np.ascontiguousarray(a).ravel(), np.ascontiguousarray(b).ravel(),
+                              _tables(), nterms[0], nterms[1])
+    return m1.reshape(a.shape), m2.reshape(a.shape)
 
 
 def softsign_small_b(a, b):
@@ -252,38 +287,7 @@ def softsign_small_b(a, b):
     >>> bool(abs(m1[0] / e1 - 1) < 1e-12 and abs(m2[0] / e2 - 1) < 1e-12)
     True
     """
-    a = np.asarray(a, float)
-    b = np.asarray(b, float)
-    p = np.exp(-0.5 * a * a) * (1.0 / _SQRT2PI)
-    a2 = a * a
-    f0 = 2.0 * a * p
-    f1 = (a2 - 3.0) * a * p * (1.0 / 3.0)
-    t0, t1 = _phi_over_a(a)
-    lb = np.log(b)
-    b2 = b * b
-    m1 = f0 * (0.5 * lb - _K1) - 0.5 * a * t0
-    m1 += b2 * (f1 * (2.0 * _C2 * lb - _K2) - 2.0 * _C2 * a * t1)
-    m1 *= b2
-    m1 += erf(a * (1.0 / _SQRT2))
-    u = a * (1.0 / _SQRT2)
-    F = dawsn(u)
-    h1 = 1.0 - 2.0 * u * F
-    h3 = 2.0 * u * u - 2.0 + (6.0 * u - 4.0 * u * u * u) * F
-    he2 = a2 - 1.0
-    he4 = (a2 - 6.0) * a2 + 3.0
-    # 1 - m2 = pi p b - H' b^2 - (pi/2) He2 p b^3 + H''' b^4/6 + (pi/24) He4 p b^5
-    q = (math.pi / 24.0) * he4 * p
-    q *= b
-    q += h3 * (1.0 / 6.0)
-    q *= b
-    q -= (math.pi / 2.0) * he2 * p
-    q *= b
-    q -= h1
-    q *= b
-    q += math.pi * p
-    q *= b
-    m2 = 1.0 - q
-    return m1, m2
+    return _series(0, a, b)
 
 
 def adam_small_b(a, b):
@@ -300,39 +304,7 @@ def adam_small_b(a, b):
     >>> bool(abs(m1[0] / e1 - 1) < 1e-12 and abs(m2[0] / e2 - 1) < 1e-12)
     True
     """
-    a = np.asarray(a, float)
-    b = np.asarray(b, float)
-    p = np.exp(-0.5 * a * a) * (1.0 / _SQRT2PI)
-    a2 = a * a
-    g0, p0, g1, p1, e0t, e1t = _tabulated(("G0", "Phi0", "G1", "Phi1", "E0", "E1"), a)
-    lb = np.log(b)
-    # m1 = erf - G0 b + (Phi0 - f0 log b) b^2 - G1 b^3 + (Phi1 - f1 log b) b^4; G, Phi, f tabulated / a
-    f0 = 2.0 * p
-    f1 = (a2 - 3.0) * p * (1.0 / 3.0)
-    m1 = p1 - f1 * lb
-    m1 *= b
-    m1 -= g1
-    m1 *= b
-    m1 += p0 - f0 * lb
-    m1 *= b
-    m1 -= g0
-    m1 *= a * b
-    m1 += erf(a * (1.0 / _SQRT2))
-    # 1 - m2 = (2 E0 - e0 - 2 e0 log b) b + 3 H1 b^2 + (4 E1 - e1 - 4 e1 log b) b^3 + (5/6) H3 b^4
-    u = a * (1.0 / _SQRT2)
-    F = dawsn(u)
-    h1 = 1.0 - 2.0 * u * F
-    h3 = 2.0 * u * u - 2.0 + (6.0 * u - 4.0 * u * u * u) * F
-    e0 = 2.0 * p
-    e1 = (a2 - 1.0) * p
-    q = (5.0 / 6.0) * h3 * b
-    q += 4.0 * e1t - e1 - 4.0 * e1 * lb
-    q *= b
-    q += 3.0 * h1
-    q *= b
-    q += 2.0 * e0t - e0 - 2.0 * e0 * lb
-    q *= b
-    return m1, 1.0 - q
+    return _series(1, a, b)
 
 
 def clip_small_b(a, b, nterms=(4, 5)):
@@ -352,27 +324,7 @@ def clip_small_b(a, b, nterms=(4, 5)):
     >>> bool(abs(m1[0] / e1 - 1) < 1e-13 and abs(m2[0] / e2 - 1) < 1e-13)
     True
     """
-    from adameps.moments import _hermite_even_series, _hermite_odd_series, _npdf
-
-    a = np.asarray(a, float)
-    b = np.asarray(b, float)
-    m1 = erf(a / _SQRT2)
-    m2 = np.ones_like(a)
-    s = a <= 40.0  # beyond, phi(a) underflows
-    if not s.all():
-        aa, bb = a[s], b[s]
-    else:
-        aa, bb = a, b
-    p = _npdf(aa)
-    d1 = 2.0 * p * _hermite_odd_series(aa, bb, nterms=nterms[0])
-    d2 = 4.0 * p * _hermite_even_series(aa, bb, nterms=nterms[1])
-    if s.all():
-        m1 -= d1
-        m2 -= d2
-    else:
-        m1[s] -= d1
-        m2[s] -= d2
-    return m1, m2
+    return _series(2, a, b, nterms)
 
 
 # --------------------------------------------------------------------------- moderate b: 2-D tables
@@ -385,35 +337,29 @@ def clip_small_b(a, b, nterms=(4, 5)):
 # x/sqrt(x^2 + b^2) at b = +-ix; adam: |Im u| < pi; clip: entire in b away from 0), and entire in a,
 # so the Chebyshev coefficients decay geometrically in both directions.  Clip has Gaussian-width
 # structure at a ~ b, narrow in u for large b, hence its smaller range (b <= 1.5).
-T2_CELL_A = 0.25
-T2_CELL_U = 0.25
+T2_CELL_A = _k.T2_CELL_A
+T2_CELL_U = _k.T2_CELL_U
 T2_NODES = 10
 #: Total degree of the 2-D table polynomials (per kind): (m1/a, m2).
 T2_DEGREE = {"softsign": (7, 8), "adam": (7, 8)}
 #: Upper end of each kind's 2-D table in b (above: the exact algorithms).
-T2_B_MAX = {"softsign": 128.0, "adam": 1000.0}
-_T2 = {}  # kind -> (u0, nu, coefficient rows (ncoef, ncell), triangle index lists for m1, m2)
+T2_B_MAX = {"softsign": _k.SS_T2_B_MAX, "adam": _k.ADAM_T2_B_MAX}
+assert _k.T2_NA * T2_CELL_A == FAST_A_MAX
+# kind -> (coefficients (ncell, ncoef): per cell those of m1/a then of m2, by power of t_a then
+# of t_u; u0; nu), the arguments the kernels take after ``tabs``
+_T2 = {"sign": (np.zeros((1, 1)), 0.0, 1), "clip": (np.zeros((1, 1)), 0.0, 1)}
+assert T2_DEGREE["softsign"] == T2_DEGREE["adam"] == (_k.T2_D1, _k.T2_D2)
 
 
-def _t2_exact(kind):
+def _exact_core(kind):
     from adameps import moments as _m
 
     if kind == "softsign":
-        return lambda a, b: (_m._softsign_m1_core(a, b), _m._softsign_m2_core(a, b))
+        def exact(a, b):
+            return _m._softsign_m1_core(a, b), _m._softsign_m2_core(a, b)
+
+        return exact
     return {"adam": _m._adam_core, "clip": _m._clip_core}[kind]
-
-
-def _clip_series(a, b):
-    """Clip's series: 4 and 5 terms for ``b <= FAST_B_MAX``, 10 and 11 up to ``CLIP_TAYLOR_B_MAX``."""
-    small = b <= FAST_B_MAX
-    if small.all():
-        return clip_small_b(a, b)
-    m1 = np.empty_like(a)
-    m2 = np.empty_like(a)
-    m1[small], m2[small] = clip_small_b(a[small], b[small])
-    mid = ~small
-    m1[mid], m2[mid] = clip_small_b(a[mid], b[mid], nterms=(10, 11))
-    return m1, m2
 
 
 def _t2_b_min(kind):
@@ -427,31 +373,28 @@ def _table2d(kind):
     P = T2_NODES
     u0 = math.log(_t2_b_min(kind))
     nu = int(math.ceil((math.log(T2_B_MAX[kind]) - u0) / T2_CELL_U))
-    na = int(round(FAST_A_MAX / T2_CELL_A))
+    na = _k.T2_NA
     t = np.cos(np.pi * (np.arange(P) + 0.5) / P)  # Chebyshev points, first kind
     av = np.arange(na)[:, None] * T2_CELL_A + (t + 1.0) * (T2_CELL_A / 2)  # (na, P)
     uv = u0 + np.arange(nu)[:, None] * T2_CELL_U + (t + 1.0) * (T2_CELL_U / 2)  # (nu, P)
     A = np.broadcast_to(av[:, None, :, None], (na, nu, P, P)).ravel()
     U = np.broadcast_to(uv[None, :, None, :], (na, nu, P, P)).ravel()
-    m1, m2 = _t2_exact(kind)(A, np.exp(U))
+    m1, m2 = _exact_core(kind)(A, np.exp(U))
     inv = np.linalg.inv(_cheb.chebvander(t, P - 1))  # values at the points -> Chebyshev coefficients
     mono = np.zeros((P, P))  # mono[k] = monomial coefficients of T_k
     for k in range(P):
         c = _cheb.cheb2poly(np.eye(P)[k])
         mono[k, : c.size] = c
     i, j = np.meshgrid(np.arange(P), np.arange(P), indexing="ij")
-    rows, tris = [], []
+    rows = []
     for vals, deg in zip((m1 / A, m2), T2_DEGREE[kind]):
         V = vals.reshape(na, nu, P, P)
         C = np.einsum("ik,abkl,jl->abij", inv, V, inv)
         C[..., i + j > deg] = 0.0
         C = np.einsum("ip,abij,jq->abpq", mono, C, mono)  # monomials in (t_a, t_u)
-        tri = []
         for p in range(deg + 1):
-            tri.append(list(range(len(rows), len(rows) + deg + 1 - p)))
             rows.extend(C[:, :, p, q].ravel() for q in range(deg + 1 - p))
-        tris.append(tri)
-    _T2[kind] = (u0, nu, np.ascontiguousarray(np.array(rows)), tris)
+    _T2[kind] = (np.ascontiguousarray(np.array(rows).T), u0, nu)
     return _T2[kind]
 
 
@@ -469,49 +412,27 @@ def table_moderate_b(kind, a, b):
     >>> bool(abs(m1[0] / e1 - 1) < 1e-10 and abs(m2[0] / e2 - 1) < 1e-10)
     True
     """
-    u0, nu, rows, tris = _table2d(kind)
-    a = np.asarray(a, float)
-    b = np.asarray(b, float)
-    x = a * (1.0 / T2_CELL_A)
-    ia = np.minimum(x.astype(np.intp), int(round(FAST_A_MAX / T2_CELL_A)) - 1)
-    ta = x - ia
-    ta *= 2.0
-    ta -= 1.0
-    y = np.log(b)
-    y -= u0
-    y *= 1.0 / T2_CELL_U
-    iu = np.minimum(y.astype(np.intp), nu - 1)
-    tu = y - iu
-    tu *= 2.0
-    tu -= 1.0
-    cell = ia * nu
-    cell += iu
-    c = np.empty_like(a)
-    out = []
-    for tri in tris:
-        acc = None
-        for cols in tri[::-1]:
-            r = np.take(rows[cols[-1]], cell)
-            for q in cols[-2::-1]:
-                r *= tu
-                r += np.take(rows[q], cell, out=c)
-            if acc is None:
-                acc = r
-            else:
-                acc *= ta
-                acc += r
-        out.append(acc)
-    out[0] *= a
-    return out[0], out[1]
+    a, b = np.broadcast_arrays(np.asarray(a, float), np.asarray(b, float))
+    m1, m2 = _k.table_points(np.ascontiguousarray(a).ravel(), np.ascontiguousarray(b).ravel(), *_table2d(kind))
+    return m1.reshape(a.shape), m2.reshape(a.shape)
 
 
 # --------------------------------------------------------------------------- dispatch
 
 
+def _kernel_args(kind):
+    """Kind code, 1-D tables and 2-D table: the kernels' arguments after the points'."""
+    from adameps.moments import KINDS
+
+    if kind not in KIND_CODES:
+        raise ValueError(f"kind must be one of {KINDS}, got kind={kind!r}")
+    return (KIND_CODES[kind], _tables()) + _table2d(kind)
+
+
 def fast_core(kind):
     """The fast core for ``kind``: ``core(a, b) -> (m1, m2)`` for ``a >= 0`` finite, ``0 < b < inf``.
 
-    Points outside the series' range go to the exact core of :mod:`adameps.moments`.
+    Points outside the series' and tables' range go to the exact core of :mod:`adameps.moments`.
 
     Examples
     --------
@@ -519,41 +440,74 @@ def fast_core(kind):
     >>> np.round(m1, 6), np.round(m2, 6)
     (array([0.382925, 0.498532]), array([0.999889, 0.265188]))
     """
-    from adameps import moments as _m
-
+    code, *args = _kernel_args(kind)
     if kind == "sign":
         return lambda a, b: (erf(a / _SQRT2), np.ones_like(a))
-    bmax = FAST_B_MAX
-    if kind == "adam":
-        series, exact, amax, bmax = adam_small_b, _m._adam_core, FAST_A_MAX, FAST_B_MAX_ADAM
-    elif kind == "softsign":
-        def exact(a, b):
-            return _m._softsign_m1_core(a, b), _m._softsign_m2_core(a, b)
-
-        series, amax = softsign_small_b, FAST_A_MAX
-    elif kind == "clip":
-        series, exact, amax, bmax = _clip_series, _m._clip_core, np.inf, CLIP_TAYLOR_B_MAX
-    else:
-        raise ValueError(f"kind must be one of {_m.KINDS}, got kind={kind!r}")
-
-    tmax = T2_B_MAX.get(kind, 0.0)
+    exact = _exact_core(kind)
 
     def core(a, b):
-        use = (b <= bmax) & (a <= amax)
-        if use.all():
-            m1, m2 = series(a, b)
-            return m1, np.clip(m2, 0.0, 1.0)
-        m1 = np.empty_like(a)
-        m2 = np.empty_like(a)
-        if use.any():
-            m1[use], m2[use] = series(a[use], b[use])
-        rest = ~use
-        tab = rest & (b <= tmax) & (a <= FAST_A_MAX)
-        if tab.any():
-            m1[tab], m2[tab] = table_moderate_b(kind, a[tab], b[tab])
-            rest &= ~tab
-        if rest.any():
-            m1[rest], m2[rest] = exact(a[rest], b[rest])
-        return m1, np.clip(m2, 0.0, 1.0)
+        m1, m2, ok = _k.points(code, _writable(a), _writable(b), *args)
+        if not ok.all():
+            rest = ~ok
+            x1, x2 = exact(a[rest], b[rest])
+            m1[rest], m2[rest] = x1, np.clip(x2, 0.0, 1.0)
+        return m1, m2
 
     return core
+
+
+# Coordinates per call of the compiled sums: bounds the memory of the points left to the exact
+# algorithms (at most this many times len(B)) whatever N is.
+_DIAG_BLOCK = 1 << 16
+
+
+def _writable(x):
+    """``x`` as a writable C-contiguous float array (numba compiles read-only arrays apart: one
+    signature, one compilation and one cache entry per kernel)."""
+    x = np.ascontiguousarray(x, float)
+    return x if x.flags.writeable else x.copy()
+
+
+def diagonal_terms(kind, g, h, sigma, eps, B):
+    r"""``(S, D)`` of the one-step progress for a diagonal Hessian, fused over coordinates and B.
+
+    :math:`S_k = \sum_i g_i m_1(a_{ik}, b_{ik})`, :math:`D_k = \sum_i h_i \max(m_2, m_1^2)`
+    (:math:`= m_1^T H m_1 + \sum_i (m_2 - m_1^2) h_i` for :math:`H = \operatorname{diag}(h)`),
+    :math:`a_{ik} = g_i\sqrt{B_k}/\sigma_i`, :math:`b_{ik} = \epsilon_k\sqrt{B_k}/\sigma_i`, with the
+    moments of :func:`fast_core` (compiled series and tables; the other points by the exact
+    algorithms).  One pass, memory O(len(B)) besides the inputs; the sums are taken over blocks of
+    4096 coordinates and then joined, so their rounding error grows like :math:`(4096 + N/4096)u`.
+
+    ``g``, ``h > 0``, ``sigma > 0`` finite 1-D arrays of one length; ``eps >= 0`` finite and ``B > 0``
+    of one length (validated by :func:`adameps.optimal_lr.eta_star`, which calls this for
+    ``method="fast"`` and a diagonal H).
+
+    Examples
+    --------
+    >>> from adameps.optimal_lr import one_step_terms
+    >>> g, h, s = np.array([0.1, -0.2, 0.05]), np.array([1.0, 2.0, 0.5]), np.array([1.0, 0.5, 2.0])
+    >>> S, D = diagonal_terms("softsign", g, h, s, np.full(2, 1e-3), np.array([4.0, 64.0]))
+    >>> S0, D0 = one_step_terms(g, h, s, 1e-3, [4.0, 64.0])
+    >>> bool(np.allclose(S, S0, rtol=1e-10) and np.allclose(D, D0, rtol=1e-10))
+    True
+    """
+    from adameps.moments import moments
+
+    code, *args = _kernel_args(kind)
+    g, h, sigma = (_writable(x) for x in (g, h, sigma))
+    eps = np.array(np.broadcast_to(np.asarray(eps, float), np.shape(B)))
+    sqB = np.sqrt(np.asarray(B, float))
+    S = np.zeros(sqB.size)
+    D = np.zeros(sqB.size)
+    for lo in range(0, g.size, _DIAG_BLOCK):
+        blk = slice(lo, lo + _DIAG_BLOCK)
+        gb, hb, sb = g[blk], h[blk], sigma[blk]
+        s, d, nrest = _k.diagonal_terms(code, gb, hb, sb, eps, sqB, *args)
+        if nrest:
+            i, k = _k.rest_indices(code, gb, sb, eps, sqB, nrest)
+            m1, m2 = moments(kind, gb[i] * sqB[k] / sb[i], eps[k] * sqB[k] / sb[i])
+            s += np.bincount(k, gb[i] * m1, minlength=sqB.size)
+            d += np.bincount(k, hb[i] * np.maximum(m2, m1 * m1), minlength=sqB.size)
+        S += s
+        D += d
+    return S, D

@@ -170,6 +170,12 @@ def _terms_core(g, H, sigma, eps, Bv, kind, method="exact"):
     whole call (``len(Bv) * N`` points).
     """
     method = check_method(method, Bv.size * g.size)
+    if method == "fast" and H.form == "diagonal":
+        # one compiled pass over coordinates and batch sizes, no (nB, N) temporaries
+        from adameps.moments_fast import diagonal_terms
+
+        e = np.broadcast_to(np.asarray(eps, float).reshape(-1), (Bv.size,))
+        return diagonal_terms(kind, g, H.diag, sigma, e, Bv)
     eps = np.broadcast_to(np.asarray(eps, float).reshape(-1, 1), (Bv.size, 1))
     rows = max(1, _BLOCK_ELEMS // g.size)
     S, D = np.empty(Bv.size), np.empty(Bv.size)
