@@ -19,12 +19,21 @@ for _key, _val, _allowed in (("lm.premise.B", [LM["premise"]["B"]], LM["sweep"][
                              ("lm.sqrt_rule.B", LM["sqrt_rule"]["B"], LM["sweep"]["B"]),
                              ("lm.premise.log10_eps_train", LM["premise"]["log10_eps_train"], LM_EPS),
                              ("lm.switch.log10_eps_from", [LM["switch"]["log10_eps_from"]], LM_EPS),
-                             ("lm.sqrt_rule.log10_eps_ref", [LM["sqrt_rule"]["log10_eps_ref"]], LM_EPS)):
+                             ("lm.sqrt_rule.log10_eps_ref", [LM["sqrt_rule"]["log10_eps_ref"]], LM_EPS),
+                             ("lm.sweep.log10_eps (the one-step test's run has eps = 1e-8)", [-8], LM_EPS)):
     if not set(_val) <= set(_allowed):
         raise ValueError(f"config key '{_key}' = {_val} must be among {_allowed} (the sweeps' values), "
                          "since it uses their tuned learning rates")
 if LM["sqrt_rule"]["fractions"][-1] != 1:
     raise ValueError("config key 'lm.sqrt_rule.fractions' must end with 1 (the end of training)")
+
+
+def lm_sweeps(*log10_eps):
+    """The sweep files a job reads: only those whose tuned learning rates it uses, so it can start as
+    soon as they are done (on 2 cores the one-step test then overlaps the other sweeps)."""
+    return [f"results/lm/sweep_eps{x:g}.json" for x in sorted(set(log10_eps))]
+
+
 LM_RESULTS = ["results/lm_corpus.json", "results/lm_lr.json", "results/lm_premise.json", "results/lm_switch.json",
               "results/lm_sqrt_rule.json", "results/lm_one_step.json", "results/lm_theory.json"]
 LM_FIGURES = ["lm_premise", "lm_grad_stats", "lm_eta", "lm_switch", "lm_sqrt_rule", "lm_one_step"]
@@ -119,7 +128,7 @@ rule lm_theory:
 rule lm_premise:
     input:
         corpus="results/lm/corpus.npz",
-        sweeps=LM_SWEEPS,
+        sweeps=lm_sweeps(*LM["premise"]["log10_eps_train"]),
         library=LIBRARY + LM_SCRIPTS,
     output:
         json="results/lm_premise.json",
@@ -143,7 +152,7 @@ rule lm_premise:
 rule lm_eps_switch:
     input:
         corpus="results/lm/corpus.npz",
-        sweeps=LM_SWEEPS,
+        sweeps=lm_sweeps(LM["switch"]["log10_eps_from"]),
         library=LIBRARY + LM_SCRIPTS,
     output:
         json="results/lm_switch.json",
@@ -167,7 +176,7 @@ rule lm_eps_switch:
 rule lm_sqrt_rule:
     input:
         corpus="results/lm/corpus.npz",
-        sweeps=LM_SWEEPS,
+        sweeps=lm_sweeps(LM["sqrt_rule"]["log10_eps_ref"]),
         library=LIBRARY + LM_SCRIPTS,
     output:
         json="results/lm_sqrt_rule.json",
@@ -191,7 +200,7 @@ rule lm_sqrt_rule:
 rule lm_one_step:
     input:
         corpus="results/lm/corpus.npz",
-        sweeps=LM_SWEEPS,
+        sweeps=lm_sweeps(-8),
         library=LIBRARY + LM_SCRIPTS,
     output:
         json="results/lm_one_step.json",
