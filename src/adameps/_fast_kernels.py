@@ -43,8 +43,8 @@ _K1 = (2.0 * _L2 - 1.0) / 4.0
 _C2 = -3.0 / 16.0
 _K2 = _C2 * (2.0 * _L2 - 7.0 / 6.0)
 
-# Positions in the tuple of 1-D tables (moments_fast.TABLE_NAMES) and their degrees
-# (moments_fast._SPECS, which checks them).
+# The 1-D tables (moments_fast.TABLE_NAMES) in one array, a row per cell: their indices, degrees
+# (moments_fast._SPECS, which checks them) and first columns.
 PHI0, PHI1, G0, G1, E0, E1, H1, H3 = range(8)
 DEGREES = (7, 4, 8, 5, 8, 5, 8, 6)
 OFFSETS = (0, 8, 13, 22, 28, 37, 43, 52)  # running sums of DEGREES + 1: columns of each table
@@ -54,8 +54,12 @@ T2_D1, T2_D2 = 7, 8
 # of the sums grows like (block + N / block) roundings instead of N.
 _SUB = 4096
 
+# error_model="numpy": no zero-division checks in the loops; fastmath "contract" only: fused
+# multiply-adds, no reassociation (results are reproducible on one machine, and may differ in the
+# last bits between CPUs with and without FMA).
 _jit = numba.njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
-# Per-point functions are inlined into the loops: a call would pass the tuple of tables by value.
+# Inlined in numba's IR: the dispatch on the kind and the loops, so that in each kind's entry point
+# below the kind is a constant and the other kinds' code folds away, and the table lookups.
 _jit_inline = numba.njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"}, inline="always")
 
 
