@@ -81,6 +81,12 @@ def lm_sweep_params(tag):
     return {**job, "log10_eps": LM_EPS[i], "lr_centre": LM["sweep"]["lr_centre"][i]}
 
 
+def lm_sweeps(*log10_eps):
+    """The sweep files a language-model job reads: only those whose tuned learning rates it uses, so
+    it can start as soon as they are done."""
+    return [f"results/lm/sweep_eps{x:g}.json" for x in sorted(set(log10_eps))]
+
+
 def lm_params(section):
     return {**LM_COMMON, section: LM[section], "sweep": {"refine_ratio": LM["sweep"]["refine_ratio"]}}
 

@@ -28,12 +28,6 @@ if LM["sqrt_rule"]["fractions"][-1] != 1:
     raise ValueError("config key 'lm.sqrt_rule.fractions' must end with 1 (the end of training)")
 
 
-def lm_sweeps(*log10_eps):
-    """The sweep files a job reads: only those whose tuned learning rates it uses, so it can start as
-    soon as they are done (on 2 cores the one-step test then overlaps the other sweeps)."""
-    return [f"results/lm/sweep_eps{x:g}.json" for x in sorted(set(log10_eps))]
-
-
 LM_RESULTS = ["results/lm_corpus.json", "results/lm_lr.json", "results/lm_premise.json", "results/lm_switch.json",
               "results/lm_sqrt_rule.json", "results/lm_one_step.json", "results/lm_theory.json"]
 LM_FIGURES = ["lm_premise", "lm_grad_stats", "lm_eta", "lm_switch", "lm_sqrt_rule", "lm_one_step"]

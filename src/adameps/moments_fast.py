@@ -475,8 +475,10 @@ def diagonal_terms(kind, g, h, sigma, eps, B):
     (:math:`= m_1^T H m_1 + \sum_i (m_2 - m_1^2) h_i` for :math:`H = \operatorname{diag}(h)`),
     :math:`a_{ik} = g_i\sqrt{B_k}/\sigma_i`, :math:`b_{ik} = \epsilon_k\sqrt{B_k}/\sigma_i`, with the
     moments of :func:`fast_core` (compiled series and tables; the other points by the exact
-    algorithms).  One pass, memory O(len(B)) besides the inputs; the sums are taken over blocks of
-    4096 coordinates and then joined, so their rounding error grows like :math:`(4096 + N/4096)u`.
+    algorithms).  One pass per block of ``_DIAG_BLOCK`` coordinates; memory besides the inputs'
+    writable copies: O(len(B)), plus the exact fallback's points of one block.  The sums are taken
+    over sub-blocks of 4096 coordinates and then joined, so their rounding error grows like
+    :math:`(4096 + N/4096)u`.
 
     ``g``, ``h > 0``, ``sigma > 0`` finite 1-D arrays of one length; ``eps >= 0`` finite and ``B > 0``
     of one length (validated by :func:`adameps.optimal_lr.eta_star`, which calls this for
