@@ -258,11 +258,6 @@ def _tabulated(names, a):
     return [_k.tabulated_points(a.ravel(), _tables(), TABLE_NAMES.index(n)).reshape(a.shape) for n in names]
 
 
-def _phi_over_a(a):
-    """``Phi_0(a)/a, Phi_1(a)/a`` from the tables, ``0 <= a <= FAST_A_MAX``."""
-    return tuple(_tabulated(("Phi0", "Phi1"), a))
-
-
 # --------------------------------------------------------------------------- series
 
 
@@ -440,9 +435,9 @@ def fast_core(kind):
     >>> np.round(m1, 6), np.round(m2, 6)
     (array([0.382925, 0.498532]), array([0.999889, 0.265188]))
     """
-    code, *args = _kernel_args(kind)
     if kind == "sign":
         return lambda a, b: (erf(a / _SQRT2), np.ones_like(a))
+    code, *args = _kernel_args(kind)
     exact = _exact_core(kind)
 
     def core(a, b):
