@@ -26,8 +26,6 @@ for _key, _val, _allowed in (("lm.premise.B", [LM["premise"]["B"]], LM["sweep"][
                          "since it uses their tuned learning rates")
 if LM["sqrt_rule"]["fractions"][-1] != 1:
     raise ValueError("config key 'lm.sqrt_rule.fractions' must end with 1 (the end of training)")
-
-
 LM_RESULTS = ["results/lm_corpus.json", "results/lm_lr.json", "results/lm_premise.json", "results/lm_switch.json",
               "results/lm_sqrt_rule.json", "results/lm_one_step.json", "results/lm_theory.json"]
 LM_FIGURES = ["lm_premise", "lm_grad_stats", "lm_eta", "lm_switch", "lm_sqrt_rule", "lm_one_step"]
