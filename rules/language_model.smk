@@ -8,7 +8,10 @@ LM_EPS = LM["sweep"]["log10_eps"]
 LM_TAGS = [f"{x:g}" for x in LM_EPS]
 LM_SWEEPS = [f"results/lm/sweep_eps{t}.json" for t in LM_TAGS]
 # What every language-model job reads: the training settings, without the measurements' own sections.
-LM_COMMON = {k: v for k, v in LM.items() if k not in ("sweep", "premise", "switch", "one_step", "sqrt_rule", "theory")}
+LM_COMMON = {k: v for k, v in LM.items() if k not in ("sweep", "budget", "premise", "switch", "one_step", "sqrt_rule", "theory")}
+# The sweep repeated at other token budgets (lm.budget): one job per budget.
+LM_BUDGET = LM["budget"]
+LM_BUDGET_SWEEPS = [f"results/lm/sweep_eps{LM_BUDGET['log10_eps']:g}_tokens{n}.json" for n in LM_BUDGET["token_budgets"]]
 
 
 if len(LM["sweep"]["lr_centre"]) != len(LM_EPS):
@@ -20,15 +23,20 @@ for _key, _val, _allowed in (("lm.premise.B", [LM["premise"]["B"]], LM["sweep"][
                              ("lm.premise.log10_eps_train", LM["premise"]["log10_eps_train"], LM_EPS),
                              ("lm.switch.log10_eps_from", [LM["switch"]["log10_eps_from"]], LM_EPS),
                              ("lm.sqrt_rule.log10_eps_ref", [LM["sqrt_rule"]["log10_eps_ref"]], LM_EPS),
+                             ("lm.budget.B", LM_BUDGET["B"], LM["sweep"]["B"]),
+                             ("lm.budget.log10_eps", [LM_BUDGET["log10_eps"]], LM_EPS),
                              ("lm.sweep.log10_eps (the one-step test's run has eps = 1e-8)", [-8], LM_EPS)):
     if not set(_val) <= set(_allowed):
         raise ValueError(f"config key '{_key}' = {_val} must be among {_allowed} (the sweeps' values), "
                          "since it uses their tuned learning rates")
+if LM["token_budget"] in LM_BUDGET["token_budgets"]:
+    raise ValueError(f"config key 'lm.budget.token_budgets' = {LM_BUDGET['token_budgets']} must not contain "
+                     f"lm.token_budget ({LM['token_budget']}): the main sweep already measures that budget")
 if LM["sqrt_rule"]["fractions"][-1] != 1:
     raise ValueError("config key 'lm.sqrt_rule.fractions' must end with 1 (the end of training)")
 LM_RESULTS = ["results/lm_corpus.json", "results/lm_lr.json", "results/lm_premise.json", "results/lm_switch.json",
               "results/lm_sqrt_rule.json", "results/lm_one_step.json", "results/lm_theory.json"]
-LM_FIGURES = ["lm_premise", "lm_grad_stats", "lm_eta", "lm_switch", "lm_sqrt_rule", "lm_one_step"]
+LM_FIGURES = ["lm_premise", "lm_grad_stats", "lm_eta", "lm_budget", "lm_switch", "lm_sqrt_rule", "lm_one_step"]
 RESULTS += LM_RESULTS
 FIGURES += LM_FIGURES
 
@@ -80,9 +88,37 @@ rule lm_sweep:
         "../src/scripts/lm_sweep.py"
 
 
+rule lm_sweep_budget:
+    input:
+        corpus="results/lm/corpus.npz",
+        library=LIBRARY + LM_SCRIPTS,
+    output:
+        json="results/lm/sweep_eps{eps}_tokens{tokens}.json",
+    wildcard_constraints:
+        eps=f"{LM_BUDGET['log10_eps']:g}",
+        tokens="|".join(str(n) for n in LM_BUDGET["token_budgets"]),
+    params:
+        lm=lambda w: {**LM_COMMON, "token_budget": int(w.tokens)},
+        sweep=lambda w: {**lm_sweep_params(w.eps), "B": LM_BUDGET["B"]},
+    log:
+        log_of("lm_sweep_eps{eps}_tokens{tokens}"),
+    benchmark:
+        benchmark_of("lm_sweep_eps{eps}_tokens{tokens}")
+    threads: LM["threads"]
+    priority: 2
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=4000,
+        runtime=lm_runtime(30),
+    script:
+        "../src/scripts/lm_sweep.py"
+
+
 rule lm_lr_summary:
     input:
         sweeps=LM_SWEEPS,
+        budget_sweeps=LM_BUDGET_SWEEPS,
         library=LIBRARY,
     output:
         json="results/lm_lr.json",
@@ -234,6 +270,8 @@ rule fig_lm:
         stats_png=report("figures/lm_grad_stats.png", caption="../report/lm_grad_stats.rst", category="Language model"),
         eta_pdf="figures/lm_eta.pdf",
         eta_png=report("figures/lm_eta.png", caption="../report/lm_eta.rst", category="Language model"),
+        budget_pdf="figures/lm_budget.pdf",
+        budget_png=report("figures/lm_budget.png", caption="../report/lm_budget.rst", category="Language model"),
         switch_pdf="figures/lm_switch.pdf",
         switch_png=report("figures/lm_switch.png", caption="../report/lm_switch.rst", category="Language model"),
         sqrt_pdf="figures/lm_sqrt_rule.pdf",

@@ -355,3 +355,19 @@ def test_nested_config_numbers_from_the_command_line(repo_copy):
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out
     assert "rule scurves:" in out or re.search(r"^scurves\s+1$", out, re.M), out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("budget,needle", [
+    ("{token_budgets: [2048], log10_eps: -8, B: [1, 2, 4]}", "config key 'lm.budget.token_budgets' = [2048] must not contain lm.token_budget (2048)"),
+    ("{token_budgets: [1024], log10_eps: -8, B: [1, 2, 3]}", "config key 'lm.budget.B' = [1, 2, 3] must be among [1, 2, 4]"),
+    ("{token_budgets: [1024], log10_eps: -4, B: [1, 2, 4]}", "config key 'lm.budget.log10_eps' = [-4] must be among"),
+])
+def test_lm_budget_checked_before_any_job(repo_copy, budget, needle):
+    """lm.budget: the token budgets must differ from the main one, B and eps must be the sweeps'."""
+    (repo_copy / "bad.yaml").write_text((ROOT / "config/test.yaml").read_text().replace(
+        "  budget: {token_budgets: [1024, 3072], log10_eps: -8, B: [1, 2, 4]}", f"  budget: {budget}"))
+    proc = snakemake(repo_copy, "-n", "--configfile", "bad.yaml", check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and needle in out, out
+    assert not (repo_copy / "results").exists() or not any(p.is_file() for p in (repo_copy / "results").rglob("*.json"))

@@ -80,3 +80,35 @@ def test_theory_predictions_defined(builds):
     z = np.load(root / "results/lm/theory.npz")
     for key in ("onestep", "multistep", "convex"):
         assert np.all(z[key] > -1e299), key  # -1e300 marks an undefined prediction
+
+
+def test_token_budget_comparison(builds):
+    """lm_lr_summary's token-budget comparison: the main budget's entry is the main sweep restricted
+    to lm.budget.B, every budget's sweep ran at its own budget, and the exponent is the fitted slope."""
+    root, _, _ = builds
+    lr = json.loads((root / "results/lm_lr.json").read_text())["values"]
+    with np.load(root / "results/lm/lr.npz") as z:
+        tokens, Bb, log_eta, alpha = z["budget_tokens"], z["budget_B"], z["budget_log_eta"], z["budget_alpha"]
+        l10 = int(z["budget_log10_eps"].ravel()[0])
+    assert np.all(np.diff(tokens) > 0) and tokens.size == lr["budget_n"]["value"] >= 2
+    k = lr["budget_main_index"]["value"]
+    main = json.loads((root / f"results/lm/sweep_eps{l10}.json").read_text())
+    assert tokens[k] == main["token_budget"]
+    by_B = {r["B"]: r["log_eta"] for r in main["rows"]}
+    np.testing.assert_array_equal(log_eta[k], [by_B[int(b)] for b in Bb])
+    for j, n in enumerate(tokens):
+        if j == k:
+            continue
+        doc = json.loads((root / f"results/lm/sweep_eps{l10}_tokens{int(n)}.json").read_text())
+        assert doc["token_budget"] == int(n) and [r["B"] for r in doc["rows"]] == Bb.astype(int).tolist()
+        assert all(r["steps"] == int(n) // (r["B"] * doc_ctx(root)) for r in doc["rows"])
+        np.testing.assert_array_equal(log_eta[j], [r["log_eta"] for r in doc["rows"]])
+    for j in range(tokens.size):
+        np.testing.assert_allclose(alpha[j], np.polyfit(np.log(Bb), log_eta[j], 1)[0], rtol=1e-12)
+        assert lr[f"budget{j}_alpha"]["value"] == pytest.approx(alpha[j], rel=1e-12)
+
+
+def doc_ctx(root):
+    import yaml
+
+    return yaml.safe_load((root / "config/test.yaml").read_text())["lm"]["model"]["ctx"]

@@ -5,7 +5,8 @@ each eps threshold (run with eps = 1e-8). lm_grad_stats: distributions of |g|, s
 sqrt(v_hat) per type at an early, a middle and the last checkpoint. lm_eta: tuned eta*(B) per eps
 with the fitted sqrt(B) rule (left) and with the one-step and multi-step theories' predictions from
 the initial points, mean over replicates (right). lm_switch: excess training loss after switching eps. lm_sqrt_rule:
-validation loss against tokens per B with Malladi's rule and with fixed eps.
+validation loss against tokens per B with Malladi's rule and with fixed eps. lm_budget: tuned
+eta*(B) at one eps for each token budget, with its fitted power law.
 """
 
 import _common
@@ -97,6 +98,24 @@ ax.legend(fontsize=5)
 # data (the predictions span four decades, so no corner of the panel is free).
 ax2.legend(fontsize=5, loc="center left", bbox_to_anchor=(1.02, 0.5))
 _common.save_figure(fig, out.eta_pdf, out.eta_png)
+plt.close(fig)
+
+# ------------------------------------------------------------ eta*(B) at other token budgets
+Bb, tok = L["budget_B"], L["budget_tokens"]
+fig, ax = plt.subplots(figsize=plotting.figsize(0.5, 0.75), layout="constrained")
+for k, n in enumerate(tok):
+    col = colours[k % len(colours)]
+    y, s = np.exp(L["budget_log_eta"][k]), np.where(L["budget_log_eta_se"][k] >= 0, L["budget_log_eta_se"][k], 0.0)
+    ax.errorbar(Bb * (1.0 + 0.04 * (k - (tok.size - 1) / 2)), y, yerr=[y - y * np.exp(-s), y * np.exp(s) - y], fmt="o",
+                color=col, ms=3, capsize=2, label=rf"{int(n)} tokens: $\alpha={L['budget_alpha'][k]:.2f}$")
+    c = np.mean(L["budget_log_eta"][k] - L["budget_alpha"][k] * np.log(Bb))
+    ax.plot(Bb, np.exp(c + L["budget_alpha"][k] * np.log(Bb)), color=col, lw=0.8, ls="--")
+ax.set_xscale("log", base=2)
+ax.set_yscale("log")
+ax.set_xlabel("batch size $B$ (sequences)")
+ax.set_ylabel(rf"tuned $\eta^*$ at $\epsilon=10^{{{int(L['budget_log10_eps'].ravel()[0])}}}$")
+ax.legend(fontsize=5)
+_common.save_figure(fig, out.budget_pdf, out.budget_png)
 plt.close(fig)
 
 # ------------------------------------------------------------ eps switch

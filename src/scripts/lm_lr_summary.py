@@ -2,7 +2,10 @@
 
 Reads results/lm/sweep_eps<k>.json; per eps fits a constant, a sqrt(B) rule, linear-up-to-a-cap and
 a free power law to log eta*(B) (adameps.lr_fit.scaling_baselines), with the exponent's error bar
-from redrawing log eta* within its bootstrap error. Writes results/lm_lr.json and results/lm/lr.npz.
+from redrawing log eta* within its bootstrap error. The same fits at the other token budgets
+(results/lm/sweep_eps<k>_tokens<n>.json, lm.budget: one eps, a subset of B), with the main budget's
+sweep restricted to that subset, so that every budget is fitted on the same batch sizes. Writes
+results/lm_lr.json and results/lm/lr.npz.
 """
 
 import _common
@@ -30,19 +33,26 @@ v.add("replicates", docs[0]["replicates"], "(data seed, init seed) replicates pe
 v.add("bracketed_fraction", bracketed.mean(), "fraction of (B, eps) whose minimum is bracketed and refined", fmt="pct", digits=3)
 v.add("n_lr_mean", n_lr.mean(), "mean number of learning rates per (B, eps)", digits=2)
 v.add("log_eta_se_median", float(np.nanmedian(se)), "median bootstrap standard error of log eta*", digits=2)
-rng = np.random.default_rng(0)
 rules = ("constant", "sqrt", "linear_cap", "power")
+
+
+def power_fit(B, log_eta, se, rng, n_draws=400):
+    """The rules' fits to log eta*(B) and the power law's exponent with its error (log eta* redrawn
+    within its bootstrap error; a missing error counts as 0)."""
+    fits = scaling_baselines(B, log_eta)
+    s = np.where(np.isfinite(se), se, 0.0)
+    draws = [np.polyfit(np.log(B), log_eta + rng.standard_normal(B.size) * s, 1)[0] for _ in range(n_draws)]
+    return fits, fits["power"]["alpha"], float(np.std(draws, ddof=1))
+
+
+rng = np.random.default_rng(0)
 rms = np.zeros((eps.size, len(rules)))
 alpha, alpha_se, preds = np.zeros(eps.size), np.zeros(eps.size), np.zeros((eps.size, len(rules), B.size))
 for j, d in enumerate(docs):
-    fits = scaling_baselines(B, log_eta[j])
+    fits, alpha[j], alpha_se[j] = power_fit(B, log_eta[j], se[j], rng)
     for r, name in enumerate(rules):
         rms[j, r] = fits[name]["rms"]
         preds[j, r] = fits[name]["pred"]
-    alpha[j] = fits["power"]["alpha"]
-    s = np.where(np.isfinite(se[j]), se[j], 0.0)
-    draws = [np.polyfit(np.log(B), log_eta[j] + rng.standard_normal(B.size) * s, 1)[0] for _ in range(400)]
-    alpha_se[j] = float(np.std(draws, ddof=1))
     tag = f"e{abs(d['log10_eps'])}"
     for r, name in enumerate(rules):
         short = {"linear_cap": "lincap"}.get(name, name)  # the macro name's short form
@@ -64,8 +74,44 @@ d58 = log_eta[i5] - log_eta[i8]
 d58_se = np.sqrt(np.nan_to_num(se[i5]) ** 2 + np.nan_to_num(se[i8]) ** 2)
 v.add("e5_vs_e8_max_abs_log", float(np.max(np.abs(d58))), "largest |log eta*(1e-5) - log eta*(1e-8)| over B", digits=2)
 v.add("e5_vs_e8_max_z", float(np.max(np.abs(d58) / np.maximum(d58_se, 1e-12))), "largest |difference| / its error over B", digits=2)
+# The other token budgets: the main budget's sweep at the same eps, restricted to the budget's B.
+bdocs = [_common.read_json(p, keys=("rows", "token_budget")) for p in snakemake.input.budget_sweeps]
+b_l10 = bdocs[0]["log10_eps"]
+main = docs[l10.index(b_l10)]
+B_b = np.array([r["B"] for r in bdocs[0]["rows"]], dtype=float)
+main_rows = [r for r in main["rows"] if r["B"] in B_b]
+budget_docs = sorted([{"token_budget": main["token_budget"], "rows": main_rows}] + bdocs, key=lambda d: d["token_budget"])
+tokens = np.array([d["token_budget"] for d in budget_docs], dtype=float)
+b_log_eta = np.array([[r["log_eta"] for r in d["rows"]] for d in budget_docs])
+b_se = np.array([[r["log_eta_se"] if r["log_eta_se"] is not None else np.nan for r in d["rows"]] for d in budget_docs])
+b_alpha, b_alpha_se, b_rms = np.zeros(tokens.size), np.zeros(tokens.size), np.zeros((tokens.size, len(rules)))
+brng = np.random.default_rng(1)
+i_main = int(np.flatnonzero(tokens == main["token_budget"])[0])
+v.add("budget_log10_eps", b_l10, "eps (log10) of the token-budget sweeps", fmt="int")
+v.add("budget_n_b", B_b.size, "batch sizes of the token-budget comparison", fmt="int")
+v.add("budget_n", tokens.size, "token budgets compared (the main one included)", fmt="int")
+v.add("budget_main_index", i_main, "index of the main token budget among them (smallest first)", fmt="int")
+for k, d in enumerate(budget_docs):
+    fits, b_alpha[k], b_alpha_se[k] = power_fit(B_b, b_log_eta[k], b_se[k], brng)
+    b_rms[k] = [fits[name]["rms"] for name in rules]
+    tag = f"budget{k}"
+    v.add(f"{tag}_tokens", int(d["token_budget"]), f"token budget {k} (smallest first)", fmt="int")
+    v.add(f"{tag}_alpha", b_alpha[k], f"token budget {k}: fitted exponent of eta* ~ B^alpha", digits=2)
+    v.add(f"{tag}_alpha_se", b_alpha_se[k], f"token budget {k}: error of that exponent", digits=1)
+    v.add(f"{tag}_constant_rms", b_rms[k, 0], f"token budget {k}: rms of log(eta*) about the fitted constant", digits=2)
+    v.add(f"{tag}_sqrt_rms", b_rms[k, 1], f"token budget {k}: rms of log(eta*) about the fitted sqrt(B) rule", digits=2)
+    v.add(f"{tag}_sqrt_beats_constant", int(b_rms[k, 1] < b_rms[k, 0]),
+          f"token budget {k}: 1 if the sqrt(B) rule's rms is below the constant's", fmt="int")
+    log.info("token budget %d: alpha=%.3f +- %.3f; rms constant %.3f, sqrt %.3f", d["token_budget"], b_alpha[k],
+             b_alpha_se[k], b_rms[k, 0], b_rms[k, 1])
+# The largest change of the exponent from the main budget, in units of its error.
+dz = np.abs(b_alpha - b_alpha[i_main]) / np.sqrt(b_alpha_se**2 + b_alpha_se[i_main] ** 2 + 1e-300)
+dz[i_main] = 0.0
+v.add("budget_alpha_max_z", float(dz.max()), "largest |alpha(budget) - alpha(main budget)| / its error", digits=2)
 _common.write_npz(snakemake.output.npz, B=B, eps=eps, log_eta=log_eta, log_eta_se=np.nan_to_num(se, nan=-1.0),
                   bracketed=bracketed, best_loss=best_loss, rules=np.array(rules), baseline_pred=preds, rms=rms,
-                  alpha=alpha, alpha_se=alpha_se)
+                  alpha=alpha, alpha_se=alpha_se, budget_tokens=tokens, budget_log10_eps=b_l10, budget_B=B_b, budget_log_eta=b_log_eta,
+                  budget_log_eta_se=np.nan_to_num(b_se, nan=-1.0), budget_alpha=b_alpha, budget_alpha_se=b_alpha_se,
+                  budget_rms=b_rms)
 _common.write_results(snakemake.output.json, namespace="lmlr", snakemake=snakemake, script=__file__, values=v,
                       params={"eps": eps.tolist(), "B": B.tolist()})

@@ -4,7 +4,9 @@ For each batch size (increasing), the learning-rate grid is grown until the seed
 the final validation loss is bracketed and then refined (adameps.lr_fit.bracket_and_refine); each
 learning rate is trained with `replicates` (data seed, init seed) pairs in one stacked pass. The
 first grid is centred on this eps's entry of config lm.sweep.lr_centre; each next batch size starts from the previous
-optimum times sqrt(B ratio). Writes results/lm/sweep_eps<log10 eps>.json (per B: fit, grid, losses; CPU times go to the log).
+optimum times sqrt(B ratio). Writes results/lm/sweep_eps<log10 eps>.json, or
+results/lm/sweep_eps<log10 eps>_tokens<n>.json for rule `lm_sweep_budget` (the same sweep at token
+budget n and lm.budget.B); per B: fit, grid, losses; CPU times go to the log.
 """
 
 
@@ -56,6 +58,7 @@ for i, B in enumerate(sorted(sw["B"])):
                  "best_loss": float(best), "tokens": tokens_trained[0]})
     prev_B = B
 doc = {"eps": eps, "log10_eps": sw["log10_eps"], "n_params": cfg.n_params(), "replicates": n_rep,
+       "token_budget": c["token_budget"],
        "rows": rows}
 log.info("eps=%g: %.1f cpu-s in all", eps, _lm.cpu_seconds() - cpu0)
 _common.write_bytes(snakemake.output.json, (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode())
