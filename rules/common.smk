@@ -81,6 +81,11 @@ def lm_sweep_params(tag):
     return {**job, "log10_eps": LM_EPS[i], "lr_centre": LM["sweep"]["lr_centre"][i]}
 
 
+def lm_budget_tokens(budget):
+    """The token budget of an lm_sweep job: lm.token_budget, or n for the wildcard "_tokens<n>"."""
+    return int(budget.removeprefix("_tokens")) if budget else LM["token_budget"]
+
+
 def lm_sweeps(*log10_eps):
     """The sweep files a language-model job reads: only those whose tuned learning rates it uses, so
     it can start as soon as they are done."""

@@ -9,7 +9,7 @@ LM_TAGS = [f"{x:g}" for x in LM_EPS]
 LM_SWEEPS = [f"results/lm/sweep_eps{t}.json" for t in LM_TAGS]
 # What every language-model job reads: the training settings, without the measurements' own sections.
 LM_COMMON = {k: v for k, v in LM.items() if k not in ("sweep", "budget", "premise", "switch", "one_step", "sqrt_rule", "theory")}
-# The sweep repeated at other token budgets (lm.budget): one job per budget.
+# The sweep repeated at other token budgets (lm.budget): one lm_sweep job per budget.
 LM_BUDGET = LM["budget"]
 LM_BUDGET_SWEEPS = [f"results/lm/sweep_eps{LM_BUDGET['log10_eps']:g}_tokens{n}.json" for n in LM_BUDGET["token_budgets"]]
 
@@ -64,47 +64,22 @@ rule lm_sweep:
         corpus="results/lm/corpus.npz",
         library=LIBRARY + LM_SCRIPTS,
     output:
-        json="results/lm/sweep_eps{eps}.json",
+        # {budget} is empty for the main sweep, "_tokens<n>" for lm.budget's token budget n.
+        json="results/lm/sweep_eps{eps}{budget}.json",
     wildcard_constraints:
         eps="|".join(LM_TAGS),
+        budget="|".join([""] + [f"_tokens{n}" for n in LM_BUDGET["token_budgets"]]),
     params:
-        lm=LM_COMMON,
-        sweep=lambda w: lm_sweep_params(w.eps),
+        lm=lambda w: {**LM_COMMON, "token_budget": lm_budget_tokens(w.budget)},
+        sweep=lambda w: {**lm_sweep_params(w.eps), **({"B": LM_BUDGET["B"]} if w.budget else {})},
     log:
-        log_of("lm_sweep_eps{eps}"),
+        log_of("lm_sweep_eps{eps}{budget}"),
     benchmark:
-        benchmark_of("lm_sweep_eps{eps}")
+        benchmark_of("lm_sweep_eps{eps}{budget}")
     threads: LM["threads"]
     # The sweeps first, then the longest analysis (lm_one_step): on 2 cores an analysis started
     # before the last sweep left lm_theory, which needs every sweep, alone at the end (11.1 min for
     # the LM part against 1018 CPU-s).
-    priority: 2
-    conda:
-        CONDA_ENV
-    resources:
-        mem_mb=4000,
-        runtime=lm_runtime(30),
-    script:
-        "../src/scripts/lm_sweep.py"
-
-
-rule lm_sweep_budget:
-    input:
-        corpus="results/lm/corpus.npz",
-        library=LIBRARY + LM_SCRIPTS,
-    output:
-        json="results/lm/sweep_eps{eps}_tokens{tokens}.json",
-    wildcard_constraints:
-        eps=f"{LM_BUDGET['log10_eps']:g}",
-        tokens="|".join(str(n) for n in LM_BUDGET["token_budgets"]),
-    params:
-        lm=lambda w: {**LM_COMMON, "token_budget": int(w.tokens)},
-        sweep=lambda w: {**lm_sweep_params(w.eps), "B": LM_BUDGET["B"]},
-    log:
-        log_of("lm_sweep_eps{eps}_tokens{tokens}"),
-    benchmark:
-        benchmark_of("lm_sweep_eps{eps}_tokens{tokens}")
-    threads: LM["threads"]
     priority: 2
     conda:
         CONDA_ENV

@@ -5,8 +5,8 @@ the final validation loss is bracketed and then refined (adameps.lr_fit.bracket_
 learning rate is trained with `replicates` (data seed, init seed) pairs in one stacked pass. The
 first grid is centred on this eps's entry of config lm.sweep.lr_centre; each next batch size starts from the previous
 optimum times sqrt(B ratio). Writes results/lm/sweep_eps<log10 eps>.json, or
-results/lm/sweep_eps<log10 eps>_tokens<n>.json for rule `lm_sweep_budget` (the same sweep at token
-budget n and lm.budget.B); per B: fit, grid, losses; CPU times go to the log.
+results/lm/sweep_eps<log10 eps>_tokens<n>.json (the same sweep at token budget n and
+lm.budget.B); per B: fit, grid, losses; CPU times go to the log.
 """
 
 
