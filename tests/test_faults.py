@@ -82,8 +82,11 @@ def test_damaged_intermediate_fails_naming_it(built, tmp_path, case):
     for kept in ("paper/paper.pdf", "dist/arxiv-source.tar.gz"):
         assert after.get(kept) == before[kept], kept
     # What is gone is only the outputs of the job that refused the file (Snakemake removes them).
+    # A sweep's JSON has two readers, train_summary and multistep_predict; which one the scheduler
+    # starts first changes with the DAG's other jobs, so either's outputs may be the ones removed.
     gone = sorted(set(before) - set(after))
-    assert all(g.startswith(("figures/", "results/train.", "paper/generated/")) for g in gone), gone
+    assert all(g.startswith(("figures/", "results/train.", "paper/generated/")) for g in gone) or all(
+        g.startswith("results/multistep/") for g in gone), gone
 
 
 # ---------------------------------------------------------------- hard kills
