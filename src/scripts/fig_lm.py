@@ -108,8 +108,7 @@ for k, n in enumerate(tok):
     y, s = np.exp(L["budget_log_eta"][k]), np.where(L["budget_log_eta_se"][k] >= 0, L["budget_log_eta_se"][k], 0.0)
     ax.errorbar(Bb * (1.0 + 0.04 * (k - (tok.size - 1) / 2)), y, yerr=[y - y * np.exp(-s), y * np.exp(s) - y], fmt="o",
                 color=col, ms=3, capsize=2, label=rf"{int(n)} tokens: $\alpha={L['budget_alpha'][k]:.2f}$")
-    c = np.mean(L["budget_log_eta"][k] - L["budget_alpha"][k] * np.log(Bb))
-    ax.plot(Bb, np.exp(c + L["budget_alpha"][k] * np.log(Bb)), color=col, lw=0.8, ls="--")
+    ax.plot(Bb, np.exp(L["budget_power_pred"][k]), color=col, lw=0.8, ls="--")
 ax.set_xscale("log", base=2)
 ax.set_yscale("log")
 ax.set_xlabel("batch size $B$ (sequences)")

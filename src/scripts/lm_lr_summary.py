@@ -85,6 +85,7 @@ tokens = np.array([d["token_budget"] for d in budget_docs], dtype=float)
 b_log_eta = np.array([[r["log_eta"] for r in d["rows"]] for d in budget_docs])
 b_se = np.array([[r["log_eta_se"] if r["log_eta_se"] is not None else np.nan for r in d["rows"]] for d in budget_docs])
 b_alpha, b_alpha_se, b_rms = np.zeros(tokens.size), np.zeros(tokens.size), np.zeros((tokens.size, len(rules)))
+b_pred = np.zeros(b_log_eta.shape)  # the fitted power law's log eta* at each budget's B
 brng = np.random.default_rng(1)
 i_main = int(np.flatnonzero(tokens == main["token_budget"])[0])
 v.add("budget_log10_eps", b_l10, "eps (log10) of the token-budget sweeps", fmt="int")
@@ -94,14 +95,13 @@ v.add("budget_main_index", i_main, "index of the main token budget among them (s
 for k, d in enumerate(budget_docs):
     fits, b_alpha[k], b_alpha_se[k] = power_fit(B_b, b_log_eta[k], b_se[k], brng)
     b_rms[k] = [fits[name]["rms"] for name in rules]
+    b_pred[k] = fits["power"]["pred"]
     tag = f"budget{k}"
     v.add(f"{tag}_tokens", int(d["token_budget"]), f"token budget {k} (smallest first)", fmt="int")
     v.add(f"{tag}_alpha", b_alpha[k], f"token budget {k}: fitted exponent of eta* ~ B^alpha", digits=2)
     v.add(f"{tag}_alpha_se", b_alpha_se[k], f"token budget {k}: error of that exponent", digits=1)
     v.add(f"{tag}_constant_rms", b_rms[k, 0], f"token budget {k}: rms of log(eta*) about the fitted constant", digits=2)
     v.add(f"{tag}_sqrt_rms", b_rms[k, 1], f"token budget {k}: rms of log(eta*) about the fitted sqrt(B) rule", digits=2)
-    v.add(f"{tag}_sqrt_beats_constant", int(b_rms[k, 1] < b_rms[k, 0]),
-          f"token budget {k}: 1 if the sqrt(B) rule's rms is below the constant's", fmt="int")
     log.info("token budget %d: alpha=%.3f +- %.3f; rms constant %.3f, sqrt %.3f", d["token_budget"], b_alpha[k],
              b_alpha_se[k], b_rms[k, 0], b_rms[k, 1])
 # The largest change of the exponent from the main budget, in units of its error.
@@ -112,6 +112,6 @@ _common.write_npz(snakemake.output.npz, B=B, eps=eps, log_eta=log_eta, log_eta_s
                   bracketed=bracketed, best_loss=best_loss, rules=np.array(rules), baseline_pred=preds, rms=rms,
                   alpha=alpha, alpha_se=alpha_se, budget_tokens=tokens, budget_log10_eps=b_l10, budget_B=B_b, budget_log_eta=b_log_eta,
                   budget_log_eta_se=np.nan_to_num(b_se, nan=-1.0), budget_alpha=b_alpha, budget_alpha_se=b_alpha_se,
-                  budget_rms=b_rms)
+                  budget_rms=b_rms, budget_power_pred=b_pred)
 _common.write_results(snakemake.output.json, namespace="lmlr", snakemake=snakemake, script=__file__, values=v,
                       params={"eps": eps.tolist(), "B": B.tolist()})
