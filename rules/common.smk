@@ -86,10 +86,16 @@ def lm_budget_tokens(budget):
     return int(budget.removeprefix("_tokens")) if budget else LM["token_budget"]
 
 
+def lm_sweep_file(log10_eps, tokens=None):
+    """The output of one lm_sweep job: the sweep at eps = 10**log10_eps and lm.token_budget, or at
+    token budget `tokens` (one of lm.budget.token_budgets)."""
+    return f"results/lm/sweep_eps{log10_eps:g}{'' if tokens is None else f'_tokens{tokens}'}.json"
+
+
 def lm_sweeps(*log10_eps):
     """The sweep files a language-model job reads: only those whose tuned learning rates it uses, so
     it can start as soon as they are done."""
-    return [f"results/lm/sweep_eps{x:g}.json" for x in sorted(set(log10_eps))]
+    return [lm_sweep_file(x) for x in sorted(set(log10_eps))]
 
 
 def lm_params(section):

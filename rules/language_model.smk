@@ -6,12 +6,12 @@ LM = config["lm"]
 LM_SCRIPTS = ["src/scripts/_lm.py"]
 LM_EPS = LM["sweep"]["log10_eps"]
 LM_TAGS = [f"{x:g}" for x in LM_EPS]
-LM_SWEEPS = [f"results/lm/sweep_eps{t}.json" for t in LM_TAGS]
+LM_SWEEPS = [lm_sweep_file(x) for x in LM_EPS]
 # What every language-model job reads: the training settings, without the measurements' own sections.
 LM_COMMON = {k: v for k, v in LM.items() if k not in ("sweep", "budget", "premise", "switch", "one_step", "sqrt_rule", "theory")}
 # The sweep repeated at other token budgets (lm.budget): one lm_sweep job per budget.
 LM_BUDGET = LM["budget"]
-LM_BUDGET_SWEEPS = [f"results/lm/sweep_eps{LM_BUDGET['log10_eps']:g}_tokens{n}.json" for n in LM_BUDGET["token_budgets"]]
+LM_BUDGET_SWEEPS = [lm_sweep_file(LM_BUDGET["log10_eps"], n) for n in LM_BUDGET["token_budgets"]]
 
 
 if len(LM["sweep"]["lr_centre"]) != len(LM_EPS):

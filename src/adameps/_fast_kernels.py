@@ -432,3 +432,86 @@ def rest_indices(kind, g, sigma, eps, sqB, nrest):
                 kk[j] = k
                 j += 1
     return ii, kk
+
+
+# ------------------------------------------------- the multistep closure's spline tables
+# Without fused multiply-adds: these values feed the multi-step theory's long chains, which were
+# computed with FITPACK before and should not depend on whether the CPU has FMA.
+_jit_exact = numba.njit(cache=True, nogil=True, error_model="numpy")
+
+
+@_jit_exact
+def _cubic_basis(t, x, nb, dnb, work):
+    r"""Index ``l`` with :math:`t_l \le x < t_{l+1}` (``3 <= l <= len(t) - 5``; x clamped to the
+    knot span) and the four nonzero cubic B-splines :math:`B_{l-3..l}(x)` in ``nb``, their
+    derivatives in ``dnb`` (Cox-de Boor; derivative from the quadratic ones,
+    :math:`B'_{i,3} = 3[B_{i,2}/(t_{i+3}-t_i) - B_{i+1,2}/(t_{i+4}-t_{i+1})]`); ``work``: scratch
+    of shape (3, 4)."""
+    n = t.size
+    x = min(max(x, t[3]), t[n - 4])
+    lo, hi = 3, n - 5
+    while lo < hi:  # the last l in [3, n-5] with t[l] <= x
+        mid = (lo + hi + 1) // 2
+        if t[mid] <= x:
+            lo = mid
+        else:
+            hi = mid - 1
+    l = lo
+    left, right, n2 = work[0], work[1], work[2]
+    nb[0] = 1.0
+    for j in range(1, 4):
+        left[j] = x - t[l + 1 - j]
+        right[j] = t[l + j] - x
+        saved = 0.0
+        for r in range(j):
+            temp = nb[r] / (right[r + 1] + left[j - r])
+            nb[r] = saved + right[r + 1] * temp
+            saved = left[j - r] * temp
+        nb[j] = saved
+        if j == 2:
+            n2[0], n2[1], n2[2] = nb[0], nb[1], nb[2]
+    for r in range(4):
+        d = 0.0
+        if r >= 1:
+            d += n2[r - 1] / (t[l + r] - t[l - 3 + r])
+        if r <= 2:
+            d -= n2[r] / (t[l + 1 + r] - t[l - 2 + r])
+        dnb[r] = 3.0 * d
+    return l
+
+
+@_jit_exact
+def bicubic_pair(tx, ty, c1, c2, x, y):
+    r"""Two bicubic tensor-product splines on the same knots ``tx``, ``ty`` (coefficients ``c1``,
+    ``c2`` of shape ``(len(tx) - 4, len(ty) - 4)``, as FITPACK's ``tck`` after reshaping) at the
+    points ``(x, y)``: ``(s1, ds1/dx, s2)``, each
+    :math:`s(x, y) = \sum_{i,j} c_{ij} B_i(x) B_j(y)`; points outside the knot span are clamped to
+    it, as FITPACK's ``bispeu`` does."""
+    n = x.size
+    s1 = np.empty(n)
+    d1 = np.empty(n)
+    s2 = np.empty(n)
+    bx = np.empty(4)
+    dbx = np.empty(4)
+    by = np.empty(4)
+    dby = np.empty(4)
+    work = np.empty((3, 4))
+    for p in range(n):
+        lx = _cubic_basis(tx, x[p], bx, dbx, work) - 3
+        ly = _cubic_basis(ty, y[p], by, dby, work) - 3
+        v1 = 0.0
+        v1x = 0.0
+        v2 = 0.0
+        for i in range(4):
+            r1 = 0.0
+            r2 = 0.0
+            for j in range(4):
+                r1 += c1[lx + i, ly + j] * by[j]
+                r2 += c2[lx + i, ly + j] * by[j]
+            v1 += bx[i] * r1
+            v1x += dbx[i] * r1
+            v2 += bx[i] * r2
+        s1[p] = v1
+        d1[p] = v1x
+        s2[p] = v2
+    return s1, d1, s2

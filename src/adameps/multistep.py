@@ -60,6 +60,7 @@ import numpy as np
 from numpy.polynomial.legendre import leggauss
 from scipy.special import erf, erfc
 
+from adameps._fast_kernels import bicubic_pair
 from adameps.moments import moments
 from adameps.update_maps import update_map
 from adameps.optimal_lr import eta_star
@@ -388,7 +389,9 @@ def _approx_moments(a, b):
 
 
 def _moment_table(kind):
-    """Bicubic splines of m1/m1~ and m2/m2~ over (asinh |a|, log10 b) for the Gaussian closure."""
+    """Bicubic interpolating splines of m1/m1~ and m2/m2~ over (asinh |a|, log10 b) for the
+    Gaussian closure (scipy's RectBivariateSpline), as ``(s1, s2, (tx, ty, c1, c2))``: the splines
+    and their common knots and coefficient grids, which ``_tabulated_moments`` evaluates."""
     if kind not in _TABLES:
         from scipy.interpolate import RectBivariateSpline
 
@@ -397,8 +400,11 @@ def _moment_table(kind):
         m1, m2 = moments(kind, np.broadcast_to(A, (A.size, Bt.size)), np.broadcast_to(Bt, (A.size, Bt.size)))
         r1, r2 = _approx_moments(A, Bt)
         x = np.arcsinh(_TAB_A)
-        _TABLES[kind] = (RectBivariateSpline(x, _TAB_LOGB, m1 / r1, kx=3, ky=3),
-                         RectBivariateSpline(x, _TAB_LOGB, m2 / r2, kx=3, ky=3))
+        s1 = RectBivariateSpline(x, _TAB_LOGB, m1 / r1, kx=3, ky=3)
+        s2 = RectBivariateSpline(x, _TAB_LOGB, m2 / r2, kx=3, ky=3)
+        tx, ty = s1.get_knots()
+        shape = (tx.size - 4, ty.size - 4)
+        _TABLES[kind] = (s1, s2, (tx, ty, s1.get_coeffs().reshape(shape), s2.get_coeffs().reshape(shape)))
     return _TABLES[kind]
 
 
@@ -408,13 +414,16 @@ def _tabulated_moments(kind, a, b):
     Out of the table (|a| > 200) the exact :func:`adameps.moments.moments` is used; b is clamped to
     [1e-9, 1e5], where the normalised moments have reached their limits to the table's accuracy.
     """
-    s1, s2 = _moment_table(kind)
+    tx, ty, c1, c2 = _moment_table(kind)[2]
     sa = np.sign(a)
     aa = np.abs(a)
     x = np.arcsinh(np.minimum(aa, 200.0))
     lb = np.log10(np.clip(b, 1e-9, 1e5))
-    g1, g1x = s1.ev(x, lb), s1.ev(x, lb, dx=1)
-    g2 = s2.ev(x, lb)
+    # One compiled pass for both splines and the derivative (they share their knots): 4.5x faster
+    # than FITPACK's three evaluations, which were 85% of a multi-step prediction's time; equal to
+    # them to 1e-15 (values) and 3e-14 (derivative), tests/test_multistep.py.
+    g1, g1x, g2 = bicubic_pair(tx, ty, c1, c2, x.ravel(), lb.ravel())
+    g1, g1x, g2 = g1.reshape(x.shape), g1x.reshape(x.shape), g2.reshape(x.shape)
     r1, r2 = _approx_moments(aa, b)
     q = aa * aa + b * b + np.pi / 2
     dr1 = (b * b + np.pi / 2) / q**1.5

@@ -46,7 +46,7 @@ import contextlib
 import csv
 import functools
 import hashlib
-import inspect
+import itertools
 import io
 import json
 import logging
@@ -128,13 +128,17 @@ def write_bytes(path, data: bytes) -> None:
 
 @functools.lru_cache(maxsize=None)
 def _parsed(filename: str):
-    """The AST of a script, with each node's parent, for :func:`_call_site`."""
+    """A script's text and its calls by (line, column), each call with its parent node, for
+    :func:`_call_site` (parsed once per file: a summary script sets thousands of values)."""
     text = Path(filename).read_text()
     tree = ast.parse(text)
+    calls = {}
     for node in ast.walk(tree):
         for child in ast.iter_child_nodes(node):
             child.parent = node
-    return text, tree
+        if isinstance(node, ast.Call):
+            calls.setdefault((node.lineno, node.col_offset), node)
+    return text, calls
 
 
 def _call_site() -> tuple[str, str | None]:
@@ -148,12 +152,19 @@ def _call_site() -> tuple[str, str | None]:
     while frame.f_code.co_filename == __file__:
         frame = frame.f_back
     filename = frame.f_code.co_filename
-    pos = inspect.getframeinfo(frame).positions
+    # The executing instruction's source position (what inspect.getframeinfo reports, without its
+    # search of sys.modules for the frame's module, which cost 20% of a summary script).
+    lineno, _, col, _ = next(itertools.islice(frame.f_code.co_positions(), frame.f_lasti // 2, None))
     # Snakemake runs a copy of the script (.snakemake/scripts/tmp*.py: its preamble, then the
     # script) with __file__ set to the script itself: report the script's path and line.
-    real = frame.f_globals.get("__file__", filename)
+    return _site(filename, frame.f_globals.get("__file__", filename), lineno, col)
+
+
+@functools.lru_cache(maxsize=None)
+def _site(filename: str, real: str, lineno: int, col: int) -> tuple[str, str | None]:
+    """:func:`_call_site`'s answer for the call at (lineno, col) of ``filename`` (run as ``real``)."""
     try:
-        text, tree = _parsed(filename)
+        text, calls = _parsed(filename)
         offset = 0
         if real != filename:
             own = Path(real).read_text()
@@ -162,9 +173,8 @@ def _call_site() -> tuple[str, str | None]:
             offset = text[: len(text) - len(own)].count("\n")
     except (OSError, SyntaxError):
         return script_path(real), None
-    where = f"{script_path(real)}:{pos.lineno - offset}"
-    call = next((n for n in ast.walk(tree) if isinstance(n, ast.Call) and n.lineno == pos.lineno
-                 and n.col_offset == pos.col_offset), None)
+    where = f"{script_path(real)}:{lineno - offset}"
+    call = calls.get((lineno, col))
     if call is None:
         return where, None
     parent = getattr(call, "parent", None)
