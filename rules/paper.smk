@@ -1,5 +1,6 @@
-# The paper itself: every named value of RESULTS -> one LaTeX macro (rule macros), the appendix
-# list of the values the prose calls (numbers_table), the PDF (paper) and the arXiv bundle (arxiv).
+# The paper itself: every named value of RESULTS -> one LaTeX macro (rule macros), the text's
+# qualitative claims checked on those values (claims), the appendix list of the values the prose
+# calls (numbers_table), the PDF (paper) and the arXiv bundle (arxiv).
 # Included last: it reads RESULTS, FIGURES and TABLES as every section's rules file left them.
 
 PAPER_SOURCES = sorted(glob.glob("paper/*.tex") + glob.glob("paper/sections/*.tex")) + [
@@ -27,6 +28,28 @@ rule macros:
         "../src/scripts/macros.py"
 
 
+# Every qualitative claim of the text (\claim{<id>} after the sentence) against its condition in
+# paper/claims.yaml, on the unrounded values: a false one fails the build or is marked in the PDF
+# (config false_claims).
+rule claims:
+    input:
+        results=RESULTS,
+        claims="paper/claims.yaml",
+        library=LIBRARY,
+    output:
+        tex="paper/generated/claims.tex",
+    params:
+        false_claims=config["false_claims"],
+    log:
+        log_of("claims"),
+    benchmark:
+        benchmark_of("claims")
+    conda:
+        CONDA_ENV
+    script:
+        "../src/scripts/claims.py"
+
+
 # The appendix table lists the values the hand-written text calls, so it follows the prose.
 rule numbers_table:
     input:
@@ -49,6 +72,7 @@ rule paper:
     input:
         PAPER_SOURCES,
         rules.macros.output,
+        rules.claims.output,
         rules.numbers_table.output,
         expand("paper/generated/table_{table}.tex", table=TABLES),
         expand("figures/{fig}.pdf", fig=FIGURES),
@@ -75,7 +99,7 @@ rule paper:
 rule arxiv:
     input:
         tex=[p for p in PAPER_SOURCES if p.endswith(".tex")],
-        generated=[*rules.macros.output, *rules.numbers_table.output, *expand("paper/generated/table_{table}.tex", table=TABLES)],
+        generated=[*rules.macros.output, *rules.claims.output, *rules.numbers_table.output, *expand("paper/generated/table_{table}.tex", table=TABLES)],
         figures=expand("figures/{fig}.pdf", fig=FIGURES),
         bbl=rules.paper.output.bbl,
         library=LIBRARY,

@@ -47,6 +47,7 @@ BAD_CONFIGS = {
     "empty list": ("moments:\n  b_curves: []\n", ["'moments.b_curves'", "should be non-empty"]),
     "reversed range": ("moments:\n  log10_b_min: 2.0\n  log10_b_max: -1.0\n", ["'moments.log10_b_min'", "less than"]),
     "bad url": ('repository_url: "not a url"\n', ["'repository_url'", "does not match"]),
+    "bad false_claims": ("false_claims: warn\n", ["config key 'false_claims' = 'warn' must be one of: fail, mark"]),
     "budget on an arm without eps": ("train:\n  step_budget: {problem: nqm_sgd}\n",
                                      ["'train.step_budget.problem' = 'nqm_sgd' must name an adam or softsign arm"]),
     "budget on a missing arm": ("train:\n  step_budget: {problem: cnn}\n", ["'train.step_budget.problem' = 'cnn'"]),

@@ -104,7 +104,7 @@ def _latex_running(root: Path, log: str) -> bool:
 
 # What each copy loses: the job's outputs, its log, and everything downstream of it (Snakemake
 # does not rebuild a missing intermediate whose consumers' outputs are all there).
-PAPER = ["paper/generated/numbers.tex", "paper/generated/numbers_table.tex", "paper/paper.pdf", "paper/build", "dist"]
+PAPER = ["paper/generated/numbers.tex", "paper/generated/claims.tex", "paper/generated/numbers_table.tex", "paper/paper.pdf", "paper/build", "dist"]
 KILLS = {
     # The first job of the run: the analysis job the others wait for.
     "first analysis job": (["results/scurves.*", "figures/scurves.*", "logs/scurves.log", *PAPER],

@@ -64,7 +64,7 @@ def during_latex(root: Path, log: str) -> bool:
 
 
 MOMENTS = {"after-first-job": after_first_job, "during-latex": during_latex}
-PAPER = ["paper/generated/numbers.tex", "paper/generated/numbers_table.tex", "paper/paper.pdf", "paper/build", "dist"]
+PAPER = ["paper/generated/numbers.tex", "paper/generated/claims.tex", "paper/generated/numbers_table.tex", "paper/paper.pdf", "paper/build", "dist"]
 # What each case removes from the built copy before the interrupted build replays it.
 REMOVE = {"after-first-job": ["results/scurves.*", "figures/scurves.*", "logs/scurves.log", *PAPER],
           "during-latex": ["paper/paper.pdf", "paper/build", "dist"]}

@@ -235,6 +235,41 @@ def test_arxiv_bundle_compiles_with_pdflatex_alone(built, tmp_path):
     assert (tmp_path / "paper.pdf").read_bytes().startswith(b"%PDF")
 
 
+def test_claims_checked_on_the_results(built):
+    """Rule `claims` evaluates every claim of paper/claims.yaml on the build's results; a false one
+    is marked in the PDF under false_claims: mark (the test config) and stops the build, naming it
+    and its values, under false_claims: fail (the default config)."""
+    claims = yaml.safe_load((built / "paper/claims.yaml").read_text())
+    tex = (built / "paper/generated/claims.tex").read_text()
+    n_false = len(re.findall(r"\\csname claimfails@", tex))
+    assert f"% {len(claims)} claims checked, {n_false} false." in tex
+    for cid in claims:
+        assert (f"% {cid}: holds" in tex) != (f"\\csname claimfails@{cid}\\endcsname" in tex), cid
+    # A claim that is false on any results: marked, then fatal.
+    yml, intro = built / "paper/claims.yaml", built / "paper/sections/introduction.tex"
+    saved = yml.read_text(), intro.read_text()
+    try:
+        yml.write_text(saved[0] + "test-never-true:\n  says: a negative number of batch sizes\n  holds: LmlrNB < 0\n")
+        intro.write_text(saved[1] + "\nA claim that cannot hold.\\claim{test-never-true}\n")
+        snakemake(built, "--cores", "1")
+        assert "\\csname claimfails@test-never-true\\endcsname" in (built / "paper/generated/claims.tex").read_text()
+        text = subprocess.run(["pdftotext", str(built / "paper/paper.pdf"), "-"], capture_output=True,
+                              text=True, check=True).stdout
+        assert "[claim test-never-true does not hold on these results]" in " ".join(text.split())
+        pdf_before = (built / "paper/paper.pdf").read_bytes()
+        proc = snakemake(built, "--cores", "1", "--config", "false_claims=fail", "--forcerun", "claims", check=False)
+        assert proc.returncode != 0
+        log = (built / "logs/claims.log").read_text()
+        assert ("do not hold on these results: test-never-true (a negative number of batch sizes: "
+                "LmlrNB < 0, with LmlrNB = ") in log
+        assert (built / "paper/paper.pdf").read_bytes() == pdf_before  # the PDF was not rebuilt or removed
+    finally:
+        yml.write_text(saved[0])
+        intro.write_text(saved[1])
+        snakemake(built, "--cores", "1")
+    assert "test-never-true" not in (built / "paper/generated/claims.tex").read_text()
+
+
 def test_overfull_box_fails_the_build(built):
     """A paragraph that sticks out of the text block stops rule `paper`, naming the box, and leaves
     no paper.pdf behind. (Runs last in this module: it restores the tree and rebuilds.)"""

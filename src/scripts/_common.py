@@ -379,8 +379,8 @@ def macro_ref(doc: dict, key: str) -> str:
 
 
 def read_macros(paths) -> list[dict]:
-    """Every named value of the results files at ``paths`` as one macro each: ``name``, formatted
-    ``body``, ``description`` and its source (``path``, ``namespace``, ``key``, ``rule``, ``script``),
+    """Every named value of the results files at ``paths`` as one macro each: ``name``, ``value``,
+    formatted ``body``, ``description`` and its source (``path``, ``namespace``, ``key``, ``rule``, ``script``),
     ordered by file, then key, so the output does not depend on the order of ``paths``."""
     from adameps.pipeline.numbers import format_number, macro_name
 
@@ -393,7 +393,8 @@ def read_macros(paths) -> list[dict]:
             if name in seen:
                 raise ValueError(f"macro \\{name} defined twice: {seen[name]} and {path}:{key}")
             seen[name] = f"{path}:{key}"
-            macros.append({"name": name, "body": format_number(entry["value"], entry["fmt"], entry["digits"]),
+            macros.append({"name": name, "value": entry["value"],
+                           "body": format_number(entry["value"], entry["fmt"], entry["digits"]),
                            "description": entry["description"], "path": str(path), "namespace": doc["namespace"],
                            "key": key, "rule": doc["rule"], "script": doc["script"],
                            "source": entry.get("source", doc["script"]), "key_code": entry.get("key_code")})
