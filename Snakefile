@@ -8,9 +8,10 @@
 # order: each section's analysis rules compute named values (results/<namespace>.json) and arrays
 # (.npz) with the library in src/adameps, its figure and table rules draw from those files, and
 # it adds what it contributes to RESULTS, FIGURES and TABLES. rules/paper.smk, last, turns every
-# named value into one LaTeX macro (`macros`), lists those the text calls (`numbers_table`,
-# appendix), compiles paper/ with latexmk failing on any LaTeX warning (`paper`), and packs the
-# arXiv sources (`arxiv`). Each rule runs src/scripts/<rule>.py.
+# named value into one LaTeX macro (`macros`), checks the text's qualitative claims against those
+# values (`claims`, paper/claims.yaml), lists those the text calls (`numbers_table`, appendix),
+# compiles paper/ with latexmk failing on any LaTeX warning (`paper`), and packs the arXiv
+# sources (`arxiv`). Each rule runs src/scripts/<rule>.py.
 # Run: `snakemake --cores 4` (the profile in profiles/default is picked up automatically; it also
 # holds the default resources of a job, so a rule declares resources only where it needs more).
 
