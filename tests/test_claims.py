@@ -79,6 +79,14 @@ def test_check_claims_names_the_bad_claim(claims, needle):
         check_claims(claims, {"A": 1.0})
 
 
+def test_missing_values_and_zero_divisions_make_a_claim_false_not_an_error():
+    claims = {"ratio-near-one": {"says": "x over y near one", "holds": "0.5 < X / Y < 2"}}
+    assert check_claims(claims, {"X": 1.0, "Y": 0.0}) == {"ratio-near-one": (False, {"X": 1.0, "Y": 0.0})}
+    assert check_claims(claims, {"X": 1.0}, allow_missing=True) == {"ratio-near-one": (False, {"X": 1.0, "Y": None})}
+    with pytest.raises(ValueError, match="no generated value named Y"):
+        check_claims(claims, {"X": 1.0})
+
+
 def test_check_claims_reports_values_used():
     out = check_claims({"x-lt-y": {"says": "x < y", "holds": "X < Y"},
                         "y-small": {"says": "y small", "holds": "Y < 1"}}, {"X": 1.0, "Y": 2.0, "Z": 3.0})

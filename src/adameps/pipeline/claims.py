@@ -101,14 +101,18 @@ def evaluate(expr: str, values: dict):
     return ev(_parse(expr))
 
 
-def check_claims(claims: dict, values: dict) -> dict:
+def check_claims(claims: dict, values: dict, allow_missing: bool = False) -> dict:
     """``{id: (holds, {name: value})}`` for every claim ``{id: {"says": ..., "holds": expr}}``.
 
-    Raises ValueError naming the claim for a bad id, a missing field, a condition that is not a
-    comparison or boolean, or a macro name that no results file defines.
+    Raises ValueError naming the claim for a bad id, a missing field, or a condition that is not a
+    comparison or boolean; and for a macro name that no results file defines, unless
+    ``allow_missing``: then such a claim does not hold and its missing names map to None (a
+    configuration with fewer batch sizes or eps values than the text was written for lacks some).
 
     >>> check_claims({"x-beats-y": {"says": "x is smaller", "holds": "X < Y"}}, {"X": 1.0, "Y": 2.0})
     {'x-beats-y': (True, {'X': 1.0, 'Y': 2.0})}
+    >>> check_claims({"x-beats-z": {"says": "x is smaller", "holds": "X < Z"}}, {"X": 1.0}, allow_missing=True)
+    {'x-beats-z': (False, {'X': 1.0, 'Z': None})}
     """
     out = {}
     for cid, entry in claims.items():
@@ -123,13 +127,19 @@ def check_claims(claims: dict, values: dict) -> dict:
             raise ValueError(f"{where}: 'holds' must be a condition as a string, got {expr!r}")
         names = condition_names(expr)
         missing = [n for n in names if n not in values]
-        if missing:
+        if missing and not allow_missing:
             raise ValueError(f"{where}: no generated value named {', '.join(missing)} "
                              "(write the macro name as the paper cites it, without the backslash)")
+        if missing:
+            out[cid] = (False, {n: values.get(n) for n in names})
+            continue
         try:
             result = evaluate(expr, values)
         except ValueError as exc:
             raise ValueError(f"{where}: {exc}") from None
+        except ZeroDivisionError:  # a ratio of a zero value: the claim cannot hold as written
+            out[cid] = (False, {n: values[n] for n in names})
+            continue
         if not isinstance(result, bool):
             raise ValueError(f"{where}: {expr!r} is a number, not a comparison (write e.g. 'A < B')")
         out[cid] = (result, {n: values[n] for n in names})
