@@ -258,11 +258,15 @@ def test_claims_checked_on_the_results(built):
         # (the id may be broken across lines after a hyphen)
         assert "[claim test-never-true does not hold on these results]" in re.sub(r"-\s+", "-", " ".join(text.split()))
         pdf_before = (built / "paper/paper.pdf").read_bytes()
+        # Under `fail` a value the test config does not generate would stop the rule first (as it
+        # should): check the false claim beside one that holds.
+        yml.write_text("lm-nb-positive:\n  says: some batch sizes\n  holds: LmlrNB > 0\n"
+                       "test-never-true:\n  says: a negative number of batch sizes\n  holds: LmlrNB < 0\n")
         proc = snakemake(built, "--cores", "1", "--config", "false_claims=fail", "--forcerun", "claims", check=False)
         assert proc.returncode != 0
         log = (built / "logs/claims.log").read_text()
-        assert ("do not hold on these results: test-never-true (a negative number of batch sizes: "
-                "LmlrNB < 0, with LmlrNB = ") in log
+        assert ("1 claim(s) of the paper do not hold on these results: test-never-true (a negative number of "
+                "batch sizes: LmlrNB < 0, with LmlrNB = ") in log
         assert (built / "paper/paper.pdf").read_bytes() == pdf_before  # the PDF was not rebuilt or removed
     finally:
         yml.write_text(saved[0])
