@@ -11,6 +11,9 @@ Kind codes: ``0`` sign, ``1`` softsign, ``2`` clip, ``3`` adam (:data:`KIND_CODE
 A point is *in range* of the compiled path when its formula applies (the series below their
 switch, the 2-D tables up to ``T2_B_MAX``, :math:`|a| \le 12` for softsign and adam,
 :math:`b > 0`); the callers send every other point to the exact algorithms.
+
+Also here: :func:`bicubic_pair`, the evaluation of the multi-step closure's two spline tables of
+the moments (:mod:`adameps.multistep`) in one pass, compiled without fused multiply-adds.
 """
 
 from __future__ import annotations
