@@ -60,7 +60,6 @@ import numpy as np
 from numpy.polynomial.legendre import leggauss
 from scipy.special import erf, erfc
 
-from adameps._fast_kernels import bicubic_pair
 from adameps.moments import moments
 from adameps.update_maps import update_map
 from adameps.optimal_lr import eta_star
@@ -414,6 +413,10 @@ def _tabulated_moments(kind, a, b):
     Out of the table (|a| > 200) the exact :func:`adameps.moments.moments` is used; b is clamped to
     [1e-9, 1e5], where the normalised moments have reached their limits to the table's accuracy.
     """
+    # Imported here, like the table's scipy: only softsign/adam closures need numba, and most jobs
+    # that import this module (sign, SGD, exact chains) would pay its import for nothing.
+    from adameps._fast_kernels import bicubic_pair
+
     tx, ty, c1, c2 = _moment_table(kind)[2]
     sa = np.sign(a)
     aa = np.abs(a)
